@@ -1,0 +1,133 @@
+import { bytesToHex } from '@noble/hashes/utils.js'
+import {
+  type Clock,
+  type LogEntry,
+  MintmarkError,
+  type ProvenanceBundle,
+  bundleMediaType,
+  consistencyProofPlan,
+  decodeLogEntry,
+  formatCheckpoint,
+  inclusionProofPlan,
+  leafHash,
+  parseCheckpoint,
+  signNote,
+  verifyConsistencyProof,
+  type Did,
+} from '@mintmark/core'
+import { createFsBlobStore, createSqliteStore, readKeyFile } from '@mintmark/storage'
+import { homePaths, type HomeConfig, logNoteSigner, logVerifierKey, readConfig } from './home.js'
+import { createNodeEd25519Signer } from './node-signer.js'
+
+export type OpenAppParameters = {
+  home: string
+  /** Passphrase of the creator key, when it is encrypted. Only needed to sign. */
+  passphrase?: string | undefined
+  clock?: Clock | undefined
+}
+
+export type Checkpointed = { size: number; rootHash: string; note: string; createdAt: string }
+
+/**
+ * Opens a Mintmark home and returns the context every operation (register, verify, export, log
+ * proofs) runs against. Close it when done.
+ */
+export async function openApp(parameters: OpenAppParameters) {
+  const paths = homePaths(parameters.home)
+  const config: HomeConfig = await readConfig(paths.config)
+  const store = createSqliteStore({ path: paths.db })
+  const blobs = createFsBlobStore({ root: paths.root, profile: config.profile })
+  const clock: Clock = parameters.clock ?? { now: () => new Date() }
+  const logKeyFile = await readKeyFile(paths.logKey, {})
+  const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)
+  const logKey = logVerifierKey(config.logOrigin, logKeyFile.secretKey)
+  let signer: ReturnType<typeof createNodeEd25519Signer> | undefined
+
+  async function getSigner() {
+    if (!signer) {
+      const { secretKey, did } = await readKeyFile(paths.creatorKey, { passphrase: parameters.passphrase })
+      signer = createNodeEd25519Signer(secretKey, did as Did)
+    }
+    return signer
+  }
+
+  /**
+   * Signs a checkpoint for the current tree if it grew. Before signing, the new root is checked
+   * against the last signed one with a consistency proof from stored nodes: the log never signs a
+   * head that is not an extension of the heads it signed before.
+   */
+  let checkpointing: Promise<unknown> = Promise.resolve()
+  function issueCheckpoint(): Promise<Checkpointed> {
+    // Serialised: two concurrent callers must not race to sign the same size.
+    const next = checkpointing.then(signCheckpoint, signCheckpoint)
+    checkpointing = next.catch(() => {})
+    return next
+  }
+
+  async function signCheckpoint(): Promise<Checkpointed> {
+    const size = store.size()
+    const last = store.latestCheckpoint()
+    if (last && last.size === size) return toCheckpointed(last)
+    if (last && last.size > size)
+      throw new MintmarkError('LOG_ROOT_MISMATCH', `The log has ${size} entries but a checkpoint was signed at ${last.size}.`)
+    if (size === 0) throw new MintmarkError('CHECKPOINT_NOT_FOUND', 'The log is empty: there is nothing to checkpoint yet.')
+    const rootHash = store.rootAt(size)
+    if (last) {
+      const plan = consistencyProofPlan(last.size, size)
+      const proof = plan.assemble(store.getNodes(plan.nodes))
+      if (!verifyConsistencyProof({ oldSize: last.size, newSize: size, oldRoot: last.rootHash, newRoot: rootHash, proof }))
+        throw new MintmarkError('LOG_ROOT_MISMATCH', `Refusing to sign: the tree at size ${size} is not consistent with the checkpoint at ${last.size}.`)
+    }
+    const body = formatCheckpoint({ origin: config.logOrigin, size, rootHash, extensions: [] })
+    const note = await signNote(body, [noteSigner])
+    const c = { size, rootHash, note, createdAt: clock.now().toISOString() }
+    store.putCheckpoint(c)
+    return toCheckpointed(c)
+  }
+
+  /** The bundle for one log entry, proven against the first checkpoint that holds it (signing one if needed). */
+  async function bundleForEntry(index: number): Promise<ProvenanceBundle> {
+    const stored = store.getEntry(index)
+    if (!stored) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${index}.`)
+    const checkpoint = store.checkpointCovering(index) ?? (await issueCheckpoint())
+    const plan = inclusionProofPlan(index, checkpoint.size)
+    const hashes = plan.assemble(store.getNodes(plan.nodes)).map((h) => bytesToHex(h))
+    return {
+      mediaType: bundleMediaType,
+      entry: decodeLogEntry(stored.data),
+      inclusion: { logIndex: index, treeSize: checkpoint.size, hashes },
+      checkpoint: checkpoint.note,
+      logKey,
+      anchors: [],
+    }
+  }
+
+  function entriesFor(cid: string): { index: number; entry: LogEntry }[] {
+    return store.entriesForAsset(cid).map((e) => ({ index: e.index, entry: decodeLogEntry(e.data) }))
+  }
+
+  return {
+    home: paths.root,
+    config,
+    store,
+    blobs,
+    clock,
+    logKey,
+    getSigner,
+    issueCheckpoint,
+    bundleForEntry,
+    entriesFor,
+    /** Leaf hash recomputed from stored leaf data (used by the audit). */
+    recomputeLeafHash: (data: Uint8Array): Uint8Array => leafHash(data),
+    parseCheckpointNote: (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)),
+    close(): void {
+      store.close()
+    },
+  }
+}
+
+export type AppContext = Awaited<ReturnType<typeof openApp>>
+
+function toCheckpointed(c: { size: number; rootHash: Uint8Array; note: string; createdAt: string }): Checkpointed {
+  return { size: c.size, rootHash: bytesToHex(c.rootHash), note: c.note, createdAt: c.createdAt }
+}

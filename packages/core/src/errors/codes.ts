@@ -1,0 +1,70 @@
+/**
+ * The registry of every error code Mintmark can produce: the single source of truth.
+ * `status` is the HTTP status a transport maps the code to; `retry` says whether repeating the
+ * same call can succeed. Each code has a section in docs/reference/errors.md (checked by a test).
+ */
+export const errorCodes = {
+  // usage and input
+  USAGE_INVALID: { status: 400, retry: false },
+  INPUT_INVALID: { status: 400, retry: false },
+  FILE_NOT_FOUND: { status: 404, retry: false },
+  FILE_UNREADABLE: { status: 400, retry: false },
+  // canonical JSON
+  JSON_INVALID: { status: 400, retry: false },
+  JCS_INVALID: { status: 422, retry: false },
+  // content addressing
+  CID_INVALID: { status: 400, retry: false },
+  CONTENT_HASH_MISMATCH: { status: 422, retry: false },
+  // manifest and statements
+  MANIFEST_SCHEMA_INVALID: { status: 422, retry: false },
+  MANIFEST_ROYALTY_SPLIT_INVALID: { status: 422, retry: false },
+  STATEMENT_SCHEMA_INVALID: { status: 422, retry: false },
+  // keys and signatures
+  KEY_INVALID: { status: 400, retry: false },
+  KEY_NOT_FOUND: { status: 404, retry: false },
+  KEY_PASSPHRASE_REQUIRED: { status: 401, retry: false },
+  KEY_PASSPHRASE_WRONG: { status: 401, retry: false },
+  KEY_FILE_PERMISSIONS: { status: 500, retry: false },
+  DID_INVALID: { status: 400, retry: false },
+  DID_UNSUPPORTED: { status: 422, retry: false },
+  SIGNATURE_INVALID: { status: 422, retry: false },
+  SIGNATURE_MALFORMED: { status: 422, retry: false },
+  SIGNER_MISMATCH: { status: 422, retry: false },
+  // transparency log
+  MERKLE_PROOF_INVALID: { status: 422, retry: false },
+  MERKLE_PROOF_MALFORMED: { status: 422, retry: false },
+  MERKLE_INDEX_OUT_OF_RANGE: { status: 400, retry: false },
+  CONSISTENCY_PROOF_INVALID: { status: 422, retry: false },
+  CHECKPOINT_MALFORMED: { status: 422, retry: false },
+  CHECKPOINT_SIGNATURE_INVALID: { status: 422, retry: false },
+  CHECKPOINT_UNVERIFIED: { status: 422, retry: false },
+  CHECKPOINT_ORIGIN_MISMATCH: { status: 422, retry: false },
+  CHECKPOINT_NOT_FOUND: { status: 404, retry: false },
+  LOG_ENTRY_NOT_FOUND: { status: 404, retry: false },
+  LOG_ROOT_MISMATCH: { status: 500, retry: false },
+  LEAF_HASH_MISMATCH: { status: 422, retry: false },
+  // bundles
+  BUNDLE_INVALID: { status: 422, retry: false },
+  BUNDLE_VERSION_UNSUPPORTED: { status: 422, retry: false },
+  // storage
+  STORE_NOT_INITIALIZED: { status: 500, retry: false },
+  STORE_ALREADY_INITIALIZED: { status: 409, retry: false },
+  STORE_CORRUPT: { status: 500, retry: false },
+  STORE_PRAGMA_MISMATCH: { status: 500, retry: false },
+  STORE_IO: { status: 503, retry: true },
+  BLOB_NOT_FOUND: { status: 404, retry: false },
+  ASSET_NOT_FOUND: { status: 404, retry: false },
+  // media
+  MEDIA_TYPE_UNSUPPORTED: { status: 415, retry: false },
+  IMAGE_INVALID: { status: 422, retry: false },
+  IMAGE_TOO_LARGE: { status: 413, retry: false },
+  // verification summary (a report whose verdict is not "verified", raised by assertVerified)
+  VERIFICATION_FAILED: { status: 422, retry: false },
+  INTERNAL: { status: 500, retry: false },
+} as const satisfies Record<string, { status: number; retry: boolean }>
+
+export type ErrorCode = keyof typeof errorCodes
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value)
+}

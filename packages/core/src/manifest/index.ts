@@ -1,0 +1,46 @@
+export { type CreateManifestErrorType, createManifest, type ManifestInput } from './create-manifest.js'
+export { manifestJsonSchema } from './manifest-json-schema.js'
+export {
+  assetSchema,
+  contentIdPattern,
+  contentIdSchema,
+  datasetSchema,
+  editSchema,
+  generationSchema,
+  isEvmAddress,
+  licenseSchema,
+  type Manifest,
+  type ManifestAsset,
+  type ManifestDataset,
+  type ManifestEdit,
+  type ManifestGeneration,
+  type ManifestLicense,
+  type ManifestParent,
+  type ManifestRights,
+  manifestLimits,
+  manifestSchema,
+  mediaTypePattern,
+  parentSchema,
+  type Royalty,
+  rightsSchema,
+  royaltiesSchema,
+  royaltySchema,
+  sha256RefSchema,
+  softwareAgentSchema,
+  trainingMiningSchema,
+} from './manifest-schema.js'
+export { assertManifest, type ManifestErrorType, manifestErrorFromIssues, type SafeParseManifestReturnType, safeParseManifest } from './parse-manifest.js'
+export { type SplitAmountErrorType, splitAmount } from './split-amount.js'
+export {
+  type C2paAction,
+  c2paActions,
+  type DigitalSourceType,
+  digitalSourceTypes,
+  digitalSourceTypeUri,
+  type IngredientRelation,
+  ingredientRelations,
+  type TrainingMiningEntry,
+  type TrainingMiningUse,
+  trainingMiningEntries,
+  trainingMiningUses,
+} from './vocabulary.js'

@@ -1,0 +1,7 @@
+export { base64urlToBytes, bytesToBase64url } from './base64url.js'
+export { createLocalSigner } from './create-local-signer.js'
+export { type SignStatementErrorType, signStatement } from './sign-statement.js'
+export { statementSigningInput, statementSigningPrefix } from './statement-signing-input.js'
+export type { SignedStatement, Signer, StatementSignature, VerifyStatementSignatureReturnType } from './types.js'
+export { ed25519GroupOrder, type VerifyEd25519Parameters, type VerifyEd25519ReturnType, verifyEd25519 } from './verify-ed25519.js'
+export { verifyStatementSignature } from './verify-statement-signature.js'

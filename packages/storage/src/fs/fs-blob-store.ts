@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto'
+import { constants, promises as fsp } from 'node:fs'
+import path from 'node:path'
+import { type CidProfileName, type ContentId, MintmarkError, createContentHasher, parseContentId } from '@mintmark/core'
+import { nodeSha256 } from './hash-file.js'
+
+export type FsBlobStoreOptions = { root: string; profile?: CidProfileName }
+
+export type PutResult = { cid: ContentId; sha256: string; size: number; stored: boolean }
+
+export type FsBlobStore = ReturnType<typeof createFsBlobStore>
+
+const readSize = 1 << 20
+
+/**
+ * A content-addressed blob store on the filesystem. Writes go to a temporary file that is
+ * fsynced, renamed into place and made durable with a directory fsync, so a blob is either whole
+ * or absent after a crash. Reads re-hash the bytes: a blob that does not hash to its CID is
+ * never returned.
+ */
+export function createFsBlobStore(options: FsBlobStoreOptions) {
+  const root = path.resolve(options.root)
+  const blobsDir = path.join(root, 'blobs')
+  const tmpDir = path.join(root, 'tmp')
+  const profile = options.profile
+
+  /** Path of a blob; the CID is parsed first so no caller string ever reaches the filesystem. */
+  function pathOf(cid: string): string {
+    const parsed = parseContentId(cid)
+    return path.join(blobsDir, parsed.slice(-3, -1), parsed)
+  }
+
+  async function ensureDirs(): Promise<void> {
+    await fsp.mkdir(blobsDir, { recursive: true, mode: 0o700 })
+    await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 })
+  }
+
+  async function commitTmp(tmp: string, cid: ContentId): Promise<boolean> {
+    const final = pathOf(cid)
+    const dir = path.dirname(final)
+    if (await exists(final)) {
+      await fsp.rm(tmp, { force: true })
+      return false
+    }
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+    await fsp.rename(tmp, final)
+    await fsyncDir(dir)
+    return true
+  }
+
+  /** Streams a file into the store, hashing while it copies. Memory stays O(chunk). */
+  async function putFile(source: string, opts: { signal?: AbortSignal } = {}): Promise<PutResult> {
+    await ensureDirs()
+    const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
+    let src: fsp.FileHandle | undefined
+    let dst: fsp.FileHandle | undefined
+    try {
+      src = await fsp.open(source, 'r')
+      dst = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
+      const buf = Buffer.allocUnsafe(readSize)
+      for (;;) {
+        opts.signal?.throwIfAborted()
+        const { bytesRead } = await src.read(buf, 0, readSize, null)
+        if (bytesRead === 0) break
+        const chunk = buf.subarray(0, bytesRead)
+        await hasher.update(chunk)
+        await dst.write(chunk)
+      }
+      await dst.sync()
+      await dst.close()
+      dst = undefined
+      const { cid, sha256, size } = await hasher.finish()
+      const stored = await commitTmp(tmp, cid)
+      return { cid, sha256, size, stored }
+    } catch (error) {
+      await dst?.close().catch(() => {})
+      await fsp.rm(tmp, { force: true }).catch(() => {})
+      throw toStoreError(error, source)
+    } finally {
+      await src?.close().catch(() => {})
+    }
+  }
+
+  /** Stores bytes held in memory (small blobs: manifests, thumbnails, uploads already buffered). */
+  async function putBytes(bytes: Uint8Array): Promise<PutResult> {
+    await ensureDirs()
+    const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
+    await hasher.update(bytes)
+    const { cid, sha256, size } = await hasher.finish()
+    if (await exists(pathOf(cid))) return { cid, sha256, size, stored: false }
+    const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
+    try {
+      const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      try {
+        await fh.writeFile(bytes)
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+      return { cid, sha256, size, stored: await commitTmp(tmp, cid) }
+    } catch (error) {
+      await fsp.rm(tmp, { force: true }).catch(() => {})
+      throw toStoreError(error, tmp)
+    }
+  }
+
+  /** Reads a blob and checks that it hashes to its CID; throws BLOB_NOT_FOUND or CONTENT_HASH_MISMATCH. */
+  async function get(cid: string): Promise<Uint8Array> {
+    const file = pathOf(cid)
+    let bytes: Buffer
+    try {
+      bytes = await fsp.readFile(file)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MintmarkError('BLOB_NOT_FOUND', `No blob ${cid} in the store.`)
+      throw toStoreError(error, file)
+    }
+    const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
+    await hasher.update(bytes)
+    const actual = (await hasher.finish()).cid
+    if (actual !== cid)
+      throw new MintmarkError('CONTENT_HASH_MISMATCH', `Stored blob ${cid} is corrupt: its bytes hash to ${actual}.`, {
+        metaMessages: ['The blob was not served. Restore it from a replica or re-register the original file.'],
+      })
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  /** Re-hashes a stored blob without keeping it in memory; true when it matches its CID. */
+  async function verify(cid: string): Promise<boolean> {
+    const fh = await fsp.open(pathOf(cid), 'r').catch(() => undefined)
+    if (!fh) return false
+    try {
+      const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
+      const buf = Buffer.allocUnsafe(readSize)
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, readSize, null)
+        if (bytesRead === 0) break
+        await hasher.update(buf.subarray(0, bytesRead))
+      }
+      return (await hasher.finish()).cid === cid
+    } finally {
+      await fh.close()
+    }
+  }
+
+  return {
+    root,
+    pathOf,
+    putFile,
+    putBytes,
+    get,
+    verify,
+    has: (cid: string): Promise<boolean> => exists(pathOf(cid)),
+    /** Removes temporary files left by a crash (they were never acknowledged). */
+    async cleanTmp(): Promise<number> {
+      const names = await fsp.readdir(tmpDir).catch(() => [] as string[])
+      await Promise.all(names.map((n) => fsp.rm(path.join(tmpDir, n), { force: true })))
+      return names.length
+    },
+    async *list(): AsyncGenerator<ContentId> {
+      const shards = await fsp.readdir(blobsDir).catch(() => [] as string[])
+      for (const s of shards.sort()) for (const name of (await fsp.readdir(path.join(blobsDir, s))).sort()) yield parseContentId(name)
+    },
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fsp.access(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+function toStoreError(error: unknown, file: string): MintmarkError {
+  if (error instanceof MintmarkError) return error
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return new MintmarkError('FILE_NOT_FOUND', `No such file: ${file}`, { cause: error })
+  if (code === 'EISDIR' || code === 'EACCES' || code === 'EPERM')
+    return new MintmarkError('FILE_UNREADABLE', `Cannot read ${file} (${code}).`, { cause: error })
+  return new MintmarkError('STORE_IO', `I/O error on ${file}${code ? ` (${code})` : ''}.`, { cause: error })
+}

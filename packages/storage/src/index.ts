@@ -1,0 +1,17 @@
+// biome-ignore lint/performance/noBarrelFile: package entrypoint
+export { createFsBlobStore, type FsBlobStore, type FsBlobStoreOptions, type PutResult } from './fs/fs-blob-store.js'
+export { hashFile, type HashFileOptions } from './fs/hash-file.js'
+export { nodeSha256 } from './fs/node-sha256.js'
+export { readKeyFile, writeKeyFile } from './keystore/index.js'
+export {
+  type AppendResult,
+  createSqliteStore,
+  type EntryDraft,
+  type EntryRef,
+  type LineageEdge,
+  peakIds,
+  type SqliteStore,
+  type SqliteStoreOptions,
+  type StoredCheckpoint,
+  type StoredEntry,
+} from './sqlite/sqlite-store.js'

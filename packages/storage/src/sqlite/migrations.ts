@@ -1,0 +1,48 @@
+/**
+ * Numbered schema migrations for the SQLite store. Each runs once, in order, inside a transaction;
+ * `meta.schema_version` records the last applied. Never edit a shipped migration: add a new one.
+ */
+export const sqliteMigrations: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+-- The log: one row per leaf, in sequence. data is the leaf data (JCS bytes of the entry).
+CREATE TABLE entries (
+  idx INTEGER PRIMARY KEY,
+  leaf_hash BLOB NOT NULL,
+  data BLOB NOT NULL,
+  statement_hash BLOB NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  asset_cid TEXT,
+  creator TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX entries_asset ON entries (asset_cid, idx);
+CREATE INDEX entries_creator ON entries (creator, idx);
+
+-- Every perfect subtree hash: (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level).
+CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) STRICT, WITHOUT ROWID;
+
+CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root_hash BLOB NOT NULL, note TEXT NOT NULL, created_at TEXT NOT NULL) STRICT;
+
+-- Derived from entries, kept for lookups: the asset as first registered, and its lineage edges.
+CREATE TABLE assets (
+  cid TEXT PRIMARY KEY,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  first_entry INTEGER NOT NULL REFERENCES entries (idx)
+) STRICT;
+CREATE TABLE lineage (
+  child_cid TEXT NOT NULL,
+  parent_cid TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  entry_idx INTEGER NOT NULL REFERENCES entries (idx),
+  PRIMARY KEY (child_cid, parent_cid, relation, entry_idx)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX lineage_parent ON lineage (parent_cid);
+`,
+  },
+]

@@ -1,0 +1,249 @@
+import Database from 'better-sqlite3'
+import { MintmarkError, type NodeId, appendLeaves, type CompactRange, rootPlan } from '@mintmark/core'
+import { sqliteMigrations } from './migrations.js'
+
+export type SqliteStoreOptions = { path: string; readonly?: boolean }
+
+export type StoredEntry = { index: number; leafHash: Uint8Array; data: Uint8Array; kind: string; assetCid: string | null; creator: string; createdAt: string }
+export type EntryRef = { index: number; leafHash: Uint8Array }
+export type StoredCheckpoint = { size: number; rootHash: Uint8Array; note: string; createdAt: string }
+export type LineageEdge = { cid: string; relation: string; entryIndex: number }
+
+/** What the caller builds for each new entry, once it knows the earlier entries on the same asset. */
+export type EntryDraft = {
+  /** Hash identifying the signed statement: the same statement twice is one entry. */
+  statementHash: Uint8Array
+  kind: string
+  assetCid: string | null
+  creator: string
+  createdAt: string
+  asset?: { cid: string; sha256: string; size: number; mediaType: string }
+  parents?: { cid: string; relation: string }[]
+  /** Builds the leaf data from the earlier entries about the same asset (oldest first). */
+  build(prior: EntryRef[]): { data: Uint8Array; leafHash: Uint8Array }
+}
+
+export type AppendResult = { index: number; leafHash: Uint8Array; created: boolean }
+
+export type SqliteStore = ReturnType<typeof createSqliteStore>
+
+const requiredPragmas = { journal_mode: 'wal', synchronous: 2, foreign_keys: 1 } as const
+
+/**
+ * The embedded index and log store: one SQLite file in WAL mode with synchronous=FULL, so a
+ * committed transaction survives power loss. Appends of entries, their tree nodes and derived rows
+ * happen in one transaction: the log never has a leaf without its row or the other way round.
+ */
+export function createSqliteStore(options: SqliteStoreOptions) {
+  let db: Database.Database
+  try {
+    db = new Database(options.path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
+  } catch (cause) {
+    throw new MintmarkError('STORE_IO', `Could not open the store database at ${options.path}.`, { cause })
+  }
+  if (!options.readonly) db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  assertPragmas(db, options.readonly ?? false)
+  if (!options.readonly) migrate(db)
+
+  const q = {
+    size: db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM entries').pluck(),
+    node: db.prepare('SELECT hash FROM nodes WHERE level = ? AND idx = ?').pluck(),
+    entry: db.prepare('SELECT idx, leaf_hash, data, kind, asset_cid, creator, created_at FROM entries WHERE idx = ?'),
+    entriesRange: db.prepare('SELECT idx, leaf_hash, data, kind, asset_cid, creator, created_at FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx'),
+    byStatement: db.prepare('SELECT idx, leaf_hash FROM entries WHERE statement_hash = ?'),
+    byAsset: db.prepare('SELECT idx, leaf_hash FROM entries WHERE asset_cid = ? ORDER BY idx'),
+    byAssetFull: db.prepare('SELECT idx, leaf_hash, data, kind, asset_cid, creator, created_at FROM entries WHERE asset_cid = ? ORDER BY idx'),
+    byCreatorAsset: db.prepare('SELECT 1 FROM entries WHERE asset_cid = ? AND creator = ? LIMIT 1').pluck(),
+    insertEntry: db.prepare(
+      'INSERT INTO entries (idx, leaf_hash, data, statement_hash, kind, asset_cid, creator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+    insertAsset: db.prepare('INSERT OR IGNORE INTO assets (cid, sha256, size, media_type, first_entry) VALUES (?, ?, ?, ?, ?)'),
+    insertEdge: db.prepare('INSERT OR IGNORE INTO lineage (child_cid, parent_cid, relation, entry_idx) VALUES (?, ?, ?, ?)'),
+    asset: db.prepare('SELECT cid, sha256, size, media_type, first_entry FROM assets WHERE cid = ?'),
+    parents: db.prepare('SELECT parent_cid AS cid, relation, entry_idx AS entryIndex FROM lineage WHERE child_cid = ? ORDER BY entry_idx'),
+    children: db.prepare('SELECT child_cid AS cid, relation, entry_idx AS entryIndex FROM lineage WHERE parent_cid = ? ORDER BY entry_idx'),
+    latestCheckpoint: db.prepare('SELECT size, root_hash, note, created_at FROM checkpoints ORDER BY size DESC LIMIT 1'),
+    checkpoint: db.prepare('SELECT size, root_hash, note, created_at FROM checkpoints WHERE size = ?'),
+    checkpointAtLeast: db.prepare('SELECT size, root_hash, note, created_at FROM checkpoints WHERE size >= ? ORDER BY size ASC LIMIT 1'),
+    insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?)'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    assetCount: db.prepare('SELECT COUNT(*) FROM assets').pluck(),
+  }
+
+  const size = (): number => q.size.get() as number
+
+  function getNodes(ids: readonly NodeId[]): Uint8Array[] {
+    return ids.map(({ level, index }) => {
+      const hash = q.node.get(level, index) as Buffer | undefined
+      if (!hash) throw new MintmarkError('STORE_CORRUPT', `The log is missing tree node (${level}, ${index}).`)
+      return new Uint8Array(hash)
+    })
+  }
+
+  function compactRange(n: number): CompactRange {
+    const ids = peakIds(n)
+    return { size: n, peaks: getNodes(ids) }
+  }
+
+  const appendTx = db.transaction((drafts: readonly EntryDraft[]): AppendResult[] => {
+    let next = size()
+    const results: AppendResult[] = []
+    const newLeaves: Uint8Array[] = []
+    const start = next
+    for (const draft of drafts) {
+      const existing = q.byStatement.get(draft.statementHash) as { idx: number; leaf_hash: Buffer } | undefined
+      if (existing) {
+        results.push({ index: existing.idx, leafHash: new Uint8Array(existing.leaf_hash), created: false })
+        continue
+      }
+      const prior = draft.assetCid
+        ? (q.byAsset.all(draft.assetCid) as { idx: number; leaf_hash: Buffer }[]).map((r) => ({ index: r.idx, leafHash: new Uint8Array(r.leaf_hash) }))
+        : []
+      const { data, leafHash } = draft.build(prior)
+      const index = next++
+      q.insertEntry.run(index, leafHash, data, draft.statementHash, draft.kind, draft.assetCid, draft.creator, draft.createdAt)
+      if (draft.asset) q.insertAsset.run(draft.asset.cid, draft.asset.sha256, draft.asset.size, draft.asset.mediaType, index)
+      for (const p of draft.parents ?? []) if (draft.assetCid) q.insertEdge.run(draft.assetCid, p.cid, p.relation, index)
+      newLeaves.push(leafHash)
+      results.push({ index, leafHash, created: true })
+    }
+    if (newLeaves.length) {
+      const { nodes } = appendLeaves(compactRange(start), newLeaves)
+      for (const n of nodes) q.insertNode.run(n.level, n.index, n.hash)
+    }
+    return results
+  })
+
+  function toEntry(row: { idx: number; leaf_hash: Buffer; data: Buffer; kind: string; asset_cid: string | null; creator: string; created_at: string }): StoredEntry {
+    return {
+      index: row.idx,
+      leafHash: new Uint8Array(row.leaf_hash),
+      data: new Uint8Array(row.data),
+      kind: row.kind,
+      assetCid: row.asset_cid,
+      creator: row.creator,
+      createdAt: row.created_at,
+    }
+  }
+  const toCheckpoint = (row: { size: number; root_hash: Buffer; note: string; created_at: string } | undefined): StoredCheckpoint | undefined =>
+    row && { size: row.size, rootHash: new Uint8Array(row.root_hash), note: row.note, createdAt: row.created_at }
+
+  return {
+    path: options.path,
+    size,
+    getNodes,
+    /** The tree root at `treeSize` (≤ size), from O(log n) stored nodes. */
+    rootAt(treeSize: number): Uint8Array {
+      const plan = rootPlan(treeSize)
+      return plan.assemble(getNodes(plan.nodes))
+    },
+    /** Appends entries in one transaction (idempotent per statement); returns their indices. */
+    appendEntries(drafts: readonly EntryDraft[]): AppendResult[] {
+      return wrapIo(() => appendTx.immediate(drafts))
+    },
+    getEntry(index: number): StoredEntry | undefined {
+      const row = q.entry.get(index) as Parameters<typeof toEntry>[0] | undefined
+      return row && toEntry(row)
+    },
+    *iterateEntries(from = 0, to = Number.MAX_SAFE_INTEGER, batch = 4096): Generator<StoredEntry> {
+      for (let lo = from; lo < to; lo += batch) {
+        const rows = q.entriesRange.all(lo, Math.min(to, lo + batch)) as Parameters<typeof toEntry>[0][]
+        if (!rows.length) return
+        for (const r of rows) yield toEntry(r)
+      }
+    },
+    entriesForAsset(cid: string): StoredEntry[] {
+      return (q.byAssetFull.all(cid) as Parameters<typeof toEntry>[0][]).map(toEntry)
+    },
+    hasClaimBy(cid: string, creator: string): boolean {
+      return q.byCreatorAsset.get(cid, creator) !== undefined
+    },
+    getAsset(cid: string): { cid: string; sha256: string; size: number; mediaType: string; firstEntry: number } | undefined {
+      const r = q.asset.get(cid) as { cid: string; sha256: string; size: number; media_type: string; first_entry: number } | undefined
+      return r && { cid: r.cid, sha256: r.sha256, size: r.size, mediaType: r.media_type, firstEntry: r.first_entry }
+    },
+    assetCount: (): number => q.assetCount.get() as number,
+    parentsOf: (cid: string): LineageEdge[] => q.parents.all(cid) as LineageEdge[],
+    childrenOf: (cid: string): LineageEdge[] => q.children.all(cid) as LineageEdge[],
+    latestCheckpoint: (): StoredCheckpoint | undefined => toCheckpoint(q.latestCheckpoint.get() as never),
+    getCheckpoint: (size: number): StoredCheckpoint | undefined => toCheckpoint(q.checkpoint.get(size) as never),
+    /** The smallest checkpoint whose tree holds leaf `index`. */
+    checkpointCovering: (index: number): StoredCheckpoint | undefined => toCheckpoint(q.checkpointAtLeast.get(index + 1) as never),
+    putCheckpoint(c: StoredCheckpoint): void {
+      wrapIo(() => q.insertCheckpoint.run(c.size, c.rootHash, c.note, c.createdAt))
+    },
+    getMeta: (key: string): string | undefined => q.getMeta.get(key) as string | undefined,
+    setMeta(key: string, value: string): void {
+      wrapIo(() => q.setMeta.run(key, value))
+    },
+    integrityCheck: (): string => db.pragma('integrity_check', { simple: true }) as string,
+    pragmas: () => ({
+      journal_mode: db.pragma('journal_mode', { simple: true }),
+      synchronous: db.pragma('synchronous', { simple: true }),
+      foreign_keys: db.pragma('foreign_keys', { simple: true }),
+    }),
+    close(): void {
+      db.close()
+    },
+  }
+}
+
+/** The perfect subtrees whose roots are the peaks of a tree of `size` leaves, largest first. */
+export function peakIds(size: number): NodeId[] {
+  const ids: NodeId[] = []
+  let offset = 0
+  for (let level = 52; level >= 0; level--) {
+    const span = 2 ** level
+    if (size - offset >= span) {
+      ids.push({ level, index: offset / span })
+      offset += span
+    }
+  }
+  return ids
+}
+
+function assertPragmas(db: Database.Database, readonly: boolean): void {
+  const actual = {
+    journal_mode: String(db.pragma('journal_mode', { simple: true })),
+    synchronous: Number(db.pragma('synchronous', { simple: true })),
+    foreign_keys: Number(db.pragma('foreign_keys', { simple: true })),
+  }
+  for (const [k, v] of Object.entries(requiredPragmas)) {
+    if (readonly && k === 'journal_mode') continue
+    if (actual[k as keyof typeof actual] !== v)
+      throw new MintmarkError('STORE_PRAGMA_MISMATCH', `SQLite pragma ${k} is ${actual[k as keyof typeof actual]}, expected ${v}.`, {
+        metaMessages: ['Mintmark refuses to run without WAL, synchronous=FULL and foreign keys: acknowledged records could be lost.'],
+      })
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get()
+  const current = hasMeta ? Number((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined) ?? 0) : 0
+  const latest = sqliteMigrations.at(-1)?.version ?? 0
+  if (current > latest)
+    throw new MintmarkError('STORE_CORRUPT', `The store's schema version ${current} is newer than this Mintmark supports (${latest}).`)
+  for (const m of sqliteMigrations) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(m.version))
+    }).immediate()
+  }
+}
+
+function wrapIo<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (cause) {
+    if (cause instanceof MintmarkError) throw cause
+    const code = (cause as { code?: string }).code ?? ''
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw new MintmarkError('STORE_CORRUPT', 'The store database is corrupt.', { cause })
+    throw new MintmarkError('STORE_IO', 'The store could not complete the write.', { cause, details: code || undefined })
+  }
+}

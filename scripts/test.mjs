@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// The one test command: builds, runs the TypeScript suites (vitest) and the Solidity suites
+// (forge), and ends with a plain "N passed, N failed" line that CI reads.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '..')
+const outDir = path.join(root, 'test-results')
+mkdirSync(outDir, { recursive: true })
+const only = process.argv.slice(2)
+let passed = 0
+let failed = 0
+let skipped = 0
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`)
+  return spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts })
+}
+
+const build = run('npx', ['tsc', '-b'])
+if (build.status !== 0) {
+  console.log('\nbuild failed')
+  console.log(`0 passed, 1 failed`)
+  process.exit(1)
+}
+
+if (!only.length || only.includes('ts')) {
+  const jsonFile = path.join(outDir, 'vitest.json')
+  const r = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`])
+  if (existsSync(jsonFile)) {
+    const j = JSON.parse(readFileSync(jsonFile, 'utf8'))
+    passed += j.numPassedTests
+    // A suite that failed to load has no failed assertions of its own: count it once.
+    const brokenSuites = (j.testResults ?? []).filter((s) => s.status === 'failed' && !s.assertionResults?.some((a) => a.status === 'failed')).length
+    failed += j.numFailedTests + brokenSuites
+    skipped += j.numPendingTests + j.numTodoTests
+  } else if (r.status !== 0) failed += 1
+}
+
+if ((!only.length || only.includes('sol')) && existsSync(path.join(root, 'contracts', 'foundry.toml'))) {
+  const r = spawnSync('npx', ['forge', 'test'], { cwd: path.join(root, 'contracts'), encoding: 'utf8', env: { ...process.env, FOUNDRY_PROFILE: process.env.FOUNDRY_PROFILE ?? 'ci' } })
+  process.stdout.write(r.stdout ?? '')
+  process.stderr.write(r.stderr ?? '')
+  const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(r.stdout ?? '')
+  if (m) {
+    passed += Number(m[1])
+    failed += Number(m[2])
+    skipped += Number(m[3])
+  } else if (r.status !== 0) failed += 1
+}
+
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed ? 1 : 0)
