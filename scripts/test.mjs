@@ -18,7 +18,7 @@ function run(cmd, args, opts = {}) {
   return spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts })
 }
 
-const build = run('npx', ['tsc', '-b'])
+const build = run('npm', ['run', 'build'])
 if (build.status !== 0) {
   console.log('\nbuild failed')
   console.log(`0 passed, 1 failed`)

@@ -11,7 +11,7 @@ export const globalOptions = {
 } as const satisfies Options
 
 /** parseArgs in strict mode, with its errors turned into USAGE_INVALID. */
-export function parse<const O extends Options>(argv: string[], options: O) {
+function parse<const O extends Options>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options: { ...globalOptions, ...options }, allowPositionals: true, strict: true })
   } catch (cause) {
@@ -19,6 +19,7 @@ export function parse<const O extends Options>(argv: string[], options: O) {
   }
 }
 
-export function usage(message: string): MintmarkError {
+function usage(message: string): MintmarkError {
   return new MintmarkError('USAGE_INVALID', message)
 }
+export { parse, usage }

@@ -5,6 +5,7 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import {
   type LogEntry,
   type Manifest,
+  type ManifestInput,
   MintmarkError,
   createManifest,
   encodeLogEntry,
@@ -12,11 +13,11 @@ import {
   signStatement,
   statementSigningInput,
 } from '@mintmark/core'
+import { probeImage } from '@mintmark/media'
 import type { EntryDraft } from '@mintmark/storage'
 import { sniffMediaType } from './media-type.js'
 import type { AppContext } from './open-app.js'
 
-type ManifestInput = Parameters<typeof createManifest>[0]
 
 /** What every asset of one register call shares: how it was made and on what terms. */
 export type RegisterTemplate = {
@@ -106,18 +107,26 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
 
   async function one(file: string): Promise<void> {
     parameters.signal?.throwIfAborted()
-    const put = await ctx.blobs.putFile(file, parameters.signal ? { signal: parameters.signal } : {})
+    // Images are read once into memory and checked (format, limits, polyglots) before anything is
+    // stored; other media stream through the blob store.
+    const media = await inspectMedia(file)
+    const put = media.bytes ? await ctx.blobs.putBytes(media.bytes) : await ctx.blobs.putFile(file, parameters.signal ? { signal: parameters.signal } : {})
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
     if (ctx.store.hasClaimBy(put.cid, signer.did)) {
       skipped.push({ file, cid: put.cid })
       parameters.onProgress?.({ type: 'register:asset:skipped', file, cid: put.cid, reason: 'already-registered' })
       return
     }
-    const header = await readHeader(ctx.blobs.pathOf(put.cid))
-    const mediaType = sniffMediaType(header, file)
-    const manifest = createManifest(
-      buildManifestInput(parameters, signer.did, { cid: put.cid, sha256: put.sha256, size: put.size, mediaType, title: parameters.title ?? path.basename(file) }, ctx.clock.now()),
-    )
+    const mediaType = media.mediaType
+    const described: ManifestInput['asset'] = {
+      cid: put.cid,
+      sha256: put.sha256,
+      size: put.size,
+      mediaType,
+      title: parameters.title ?? path.basename(file),
+      ...(media.dimensions ? { dimensions: media.dimensions } : {}),
+    }
+    const manifest = createManifest(buildManifestInput(parameters, signer.did, described, ctx.clock.now()))
     const signed = await signStatement(manifest, signer)
     const draft: EntryDraft = {
       statementHash: sha256(statementSigningInput(manifest)),
@@ -205,6 +214,31 @@ async function checkFiles(files: readonly string[]): Promise<string[]> {
     out.push(f)
   }
   return out
+}
+
+const imageExtensions = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff'])
+const maxInMemoryImage = 256 * 1024 * 1024
+
+/** Media type from magic bytes; for images also the dimensions, after the decoder's safety checks. */
+async function inspectMedia(file: string): Promise<{ mediaType: string; dimensions?: { width: number; height: number }; bytes?: Uint8Array }> {
+  const header = await readHeader(file)
+  const mediaType = sniffMediaType(header, file)
+  const ext = path.extname(file).slice(1).toLowerCase()
+  if (!mediaType.startsWith('image/')) {
+    if (imageExtensions.has(ext))
+      throw new MintmarkError('IMAGE_INVALID', `${path.basename(file)} is named as an image but its bytes are not a ${ext.toUpperCase()} image.`)
+    return { mediaType }
+  }
+  const { size } = await fsp.stat(file)
+  if (size > maxInMemoryImage) return { mediaType }
+  const bytes = new Uint8Array(await fsp.readFile(file))
+  try {
+    const probe = await probeImage(bytes)
+    return { mediaType: probe.mediaType, dimensions: { width: probe.width, height: probe.height }, bytes }
+  } catch (error) {
+    if (error instanceof MintmarkError) throw new MintmarkError(error.code, `${path.basename(file)}: ${error.shortMessage}`, { cause: error })
+    throw error
+  }
 }
 
 async function readHeader(file: string): Promise<Uint8Array> {

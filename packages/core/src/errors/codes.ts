@@ -47,7 +47,7 @@ export const errorCodes = {
   BUNDLE_INVALID: { status: 422, retry: false },
   BUNDLE_VERSION_UNSUPPORTED: { status: 422, retry: false },
   // storage
-  STORE_NOT_INITIALIZED: { status: 500, retry: false },
+  STORE_NOT_INITIALIZED: { status: 409, retry: false },
   STORE_ALREADY_INITIALIZED: { status: 409, retry: false },
   STORE_CORRUPT: { status: 500, retry: false },
   STORE_PRAGMA_MISMATCH: { status: 500, retry: false },

@@ -1,0 +1,1 @@
+export { type KeyFileContents, readKeyFile, writeKeyFile } from './key-file.js'
