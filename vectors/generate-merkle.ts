@@ -101,7 +101,7 @@ function referenceVerifyInclusion(v: InclusionVector): boolean {
   if (![h(v.leafHash), h(v.root), ...proof].every((x) => x.length === 32)) return false
   let fn = v.index
   let sn = v.size - 1
-  let r = h(v.leafHash)
+  let r: Hash = h(v.leafHash)
   for (const p of proof) {
     if (sn === 0) return false
     if (fn % 2 === 1 || fn === sn) {

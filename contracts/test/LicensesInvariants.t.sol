@@ -307,14 +307,25 @@ contract LicensesInvariantTest is LicensesFixture {
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
+    /// @dev One campaign checks every property after every call (forge runs a separate
+    ///      campaign per invariant_ function, so splitting them would multiply the run time).
+    function invariant_licenses() public view {
+        _fundsConserved();
+        _owedMatchesHoldings();
+        _splitRounding();
+        _noReentrancyGain();
+        _signaturesNotReplayable();
+        _pausedNothingMoves();
+    }
+
     /// E2: balance + Σwithdrawn == Σpaid, for ETH and for the ERC-20.
-    function invariant_fundsConserved() public view {
+    function _fundsConserved() internal view {
         assertEq(address(lic).balance + handler.withdrawn(address(0)), handler.paid(address(0)), "ETH conserved");
         assertEq(usd.balanceOf(address(lic)) + handler.withdrawn(address(usd)), handler.paid(address(usd)), "ERC-20 conserved");
     }
 
     /// E2: Σowed over every account == totalOwed == what the contract holds.
-    function invariant_owedMatchesHoldings() public view {
+    function _owedMatchesHoldings() internal view {
         uint256 eth;
         uint256 tok;
         uint256 n = handler.poolLength();
@@ -329,24 +340,24 @@ contract LicensesInvariantTest is LicensesFixture {
     }
 
     /// E3: every purchase split exactly, floor or ceiling per payee, dust ≤ payees − 1.
-    function invariant_splitRounding() public view {
+    function _splitRounding() internal view {
         assertEq(handler.splitViolations(), 0, "split violations");
         assertLe(handler.maxDustSeen(), 19, "dust bound");
     }
 
     /// E4: withdrawals pay exactly what is owed, once; re-entry never succeeds.
-    function invariant_noReentrancyGain() public view {
+    function _noReentrancyGain() internal view {
         assertEq(handler.reentryGain(), 0, "re-entrancy gain");
         assertEq(handler.actor().reentrySuccesses(), 0, "re-entries that succeeded");
     }
 
     /// E5: no replayed, expired, cancelled, sold-out, cross-chain, cross-contract or malleated use.
-    function invariant_signaturesNotReplayable() public view {
+    function _signaturesNotReplayable() internal view {
         assertEq(handler.replaysAccepted(), 0, "replays accepted");
     }
 
     /// E7: nothing moved while paused.
-    function invariant_pausedNothingMoves() public view {
+    function _pausedNothingMoves() internal view {
         assertEq(handler.pausedMoves(), 0, "moves while paused");
     }
 

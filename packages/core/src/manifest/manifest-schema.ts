@@ -143,7 +143,7 @@ export const licenseSchema = z.union([
 ])
 
 export const royaltySchema = z.strictObject({
-  payee: z.union([didSchema, z.string().refine(isEvmAddress, 'expected a DID or an EVM address (EIP-55 checksum when mixed case)')]),
+  payee: z.union([didSchema, z.string().regex(evmAddressPattern, 'expected a DID or an EVM address').refine(isEvmAddress, 'EVM address has a bad EIP-55 checksum')]),
   bps: z.int().min(1).max(10_000),
 })
 
