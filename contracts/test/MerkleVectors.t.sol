@@ -135,7 +135,9 @@ contract MerkleVectorsTest is TestBase {
             bytes32 logId = _freshLog(v[i].oldSize, v[i].oldRoot);
             vm.expectRevert();
             anchorContract.anchor(logId, uint64(v[i].newSize), v[i].newRoot, v[i].proof);
-            assertEq(anchorContract.latestCheckpoint(logId).rootHash, v[i].oldRoot, _reason(".tampered.consistency", i));
+            if (anchorContract.latestCheckpoint(logId).rootHash != v[i].oldRoot) {
+                fail(string.concat("tampered consistency vector anchored: ", _reason(".tampered.consistency", i)));
+            }
         }
         assertGe(v.length, 50, "tampered consistency vectors replayed");
         emit log_named_uint("tampered consistency vectors", v.length);

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js'
+// More libuv threads than the default 4: bulk registration overlaps many fsyncs. Must be set
+// before the first asynchronous file operation, hence the dynamic import below.
+process.env.UV_THREADPOOL_SIZE ??= '16'
+const { main } = await import('../dist/main.js')
 
 process.exitCode = await main(process.argv.slice(2))

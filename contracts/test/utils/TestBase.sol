@@ -19,6 +19,7 @@ interface Cheats {
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
     function assume(bool condition) external pure;
+    function cool(address target) external;
     function label(address account, string calldata newLabel) external;
     function projectRoot() external view returns (string memory);
     function readFile(string calldata path) external view returns (string memory);

@@ -25,6 +25,7 @@ export const errorCodes = {
   KEY_PASSPHRASE_REQUIRED: { status: 401, retry: false },
   KEY_PASSPHRASE_WRONG: { status: 401, retry: false },
   KEY_FILE_PERMISSIONS: { status: 500, retry: false },
+  KEY_FILE_EXISTS: { status: 409, retry: false },
   DID_INVALID: { status: 400, retry: false },
   DID_UNSUPPORTED: { status: 422, retry: false },
   SIGNATURE_INVALID: { status: 422, retry: false },
@@ -48,7 +49,6 @@ export const errorCodes = {
   BUNDLE_VERSION_UNSUPPORTED: { status: 422, retry: false },
   // storage
   STORE_NOT_INITIALIZED: { status: 409, retry: false },
-  STORE_ALREADY_INITIALIZED: { status: 409, retry: false },
   STORE_CORRUPT: { status: 500, retry: false },
   STORE_PRAGMA_MISMATCH: { status: 500, retry: false },
   STORE_IO: { status: 503, retry: true },

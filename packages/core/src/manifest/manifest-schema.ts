@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
+import { isWellFormedString } from '../canonical/canonicalize.js'
 import { type Did, didPattern, maxDidLength } from '../keys/did.js'
 import {
   c2paActions,
@@ -59,7 +60,8 @@ export function isEvmAddress(value: string): boolean {
   return true
 }
 
-const text = (max: number) => z.string().min(1).max(max)
+// Free text: bounded, and well-formed UTF-16 so every accepted manifest canonicalizes (RFC 8785).
+const text = (max: number) => z.string().min(1).max(max).refine(isWellFormedString, 'contains a lone surrogate')
 
 // The cast only narrows the static type to the `Did` template literal; at run time (and in the
 // JSON Schema) this is a plain string with the DID pattern.

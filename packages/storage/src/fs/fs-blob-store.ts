@@ -30,9 +30,14 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     return path.join(blobsDir, parsed.slice(-3, -1), parsed)
   }
 
-  async function ensureDirs(): Promise<void> {
-    await fsp.mkdir(blobsDir, { recursive: true, mode: 0o700 })
-    await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 })
+  let dirsReady: Promise<void> | undefined
+  const shardsReady = new Set<string>()
+  function ensureDirs(): Promise<void> {
+    dirsReady ??= (async () => {
+      await fsp.mkdir(blobsDir, { recursive: true, mode: 0o700 })
+      await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 })
+    })()
+    return dirsReady
   }
 
   async function commitTmp(tmp: string, cid: ContentId): Promise<boolean> {
@@ -42,7 +47,10 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       await fsp.rm(tmp, { force: true })
       return false
     }
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+    if (!shardsReady.has(dir)) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+      shardsReady.add(dir)
+    }
     await fsp.rename(tmp, final)
     await fsyncDir(dir)
     return true
@@ -58,10 +66,12 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       src = await fsp.open(source, 'r')
       dst = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
       const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
-      const buf = Buffer.allocUnsafe(readSize)
+      // Small files get a buffer of their own size: a 1 MiB buffer per 64 KiB file is mostly garbage.
+      const { size: sourceSize } = await src.stat()
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(readSize, sourceSize + 1)))
       for (;;) {
         opts.signal?.throwIfAborted()
-        const { bytesRead } = await src.read(buf, 0, readSize, null)
+        const { bytesRead } = await src.read(buf, 0, buf.length, null)
         if (bytesRead === 0) break
         const chunk = buf.subarray(0, bytesRead)
         await hasher.update(chunk)
