@@ -206,6 +206,19 @@ contract MintmarkAnchorTest is TestBase {
         assertEq(anchorContract.latestCheckpoint(logId).treeSize, m, "unchanged");
     }
 
+    function testFuzz_anchor_refusesMisstatedNewSize(uint256 seed, uint256 m, uint256 n, uint256 claimed) public {
+        n = bound(n, 2, 70);
+        m = bound(m, 1, n - 1);
+        claimed = bound(claimed, m + 1, 200);
+        vm.assume(claimed != n);
+        bytes32[] memory leaves = _leaves(seed, n);
+        _anchor(m, RefTree.root(leaves, m), empty);
+        // The honest root and proof of size n, presented as another size.
+        bytes32[] memory proof = RefTree.consistencyPath(leaves, m, n);
+        vm.expectRevert();
+        _anchor(claimed, RefTree.root(leaves, n), proof);
+    }
+
     function testFuzz_anchor_sizesOnlyGrow(uint64 first, uint64 second, bytes32 root, bytes32 other) public {
         first = uint64(bound(first, 2, type(uint64).max));
         second = uint64(bound(second, 1, first - 1));

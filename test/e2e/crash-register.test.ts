@@ -34,7 +34,11 @@ async function makeBatch(i: number): Promise<string> {
 
 type Ack = { cid: string; logIndex: number; leafHash: string }
 
-function registerAndKill(dir: string, killAfterMs: number): Promise<{ acks: Ack[]; killed: boolean }> {
+/**
+ * Starts a register and SIGKILLs it: `afterFirstAck` arms the timer when the first record is
+ * acknowledged (a kill in the middle of ingest); otherwise it counts from process start.
+ */
+function registerAndKill(dir: string, killAfterMs: number, afterFirstAck: boolean): Promise<{ acks: Ack[]; killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = startCli(['register', dir, '--jsonl', '--home', home])
     const acks: Ack[] = []
@@ -46,11 +50,14 @@ function registerAndKill(dir: string, killAfterMs: number): Promise<{ acks: Ack[
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
         const ev = JSON.parse(line) as { event: string } & Ack
-        if (ev.event === 'committed') acks.push({ cid: ev.cid, logIndex: ev.logIndex, leafHash: ev.leafHash })
+        if (ev.event === 'committed') {
+          acks.push({ cid: ev.cid, logIndex: ev.logIndex, leafHash: ev.leafHash })
+          if (afterFirstAck && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+        }
         nl = buf.indexOf('\n')
       }
     })
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+    let timer: NodeJS.Timeout | undefined = afterFirstAck ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs)
     child.on('error', reject)
     child.on('close', (_code, signal) => {
       clearTimeout(timer)
@@ -67,8 +74,10 @@ describe('kill -9 during bulk register', () => {
     for (let i = 0; i < KILLS; i++) {
       const dir = await makeBatch(i)
       lastDir = dir
-      // Kill anywhere from process start-up to well past the end of a typical run.
-      const { acks, killed } = await registerAndKill(dir, 80 + Math.floor(Math.random() * 900))
+      // Four in five kills land mid-ingest (0–250 ms after the first acknowledgement); the rest
+      // anywhere from process start-up on.
+      const midIngest = i % 5 !== 0
+      const { acks, killed } = await registerAndKill(dir, midIngest ? Math.floor(Math.random() * 250) : 50 + Math.floor(Math.random() * 1000), midIngest)
       if (killed) kills++
       for (const a of acks) acknowledged.set(a.cid, a)
 
@@ -111,5 +120,7 @@ describe('kill -9 during bulk register', () => {
       ctx.close()
     }
     console.log(JSON.stringify({ kills, acknowledged: acknowledged.size }))
+    // Kills must have landed while records were being acknowledged, not only before start-up.
+    expect(acknowledged.size).toBeGreaterThan(KILLS * 5)
   }, 600_000)
 })

@@ -25,7 +25,6 @@ export const errorCodes = {
   KEY_PASSPHRASE_REQUIRED: { status: 401, retry: false },
   KEY_PASSPHRASE_WRONG: { status: 401, retry: false },
   KEY_FILE_PERMISSIONS: { status: 500, retry: false },
-  KEY_FILE_EXISTS: { status: 409, retry: false },
   DID_INVALID: { status: 400, retry: false },
   DID_UNSUPPORTED: { status: 422, retry: false },
   SIGNATURE_INVALID: { status: 422, retry: false },

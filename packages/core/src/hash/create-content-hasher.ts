@@ -76,9 +76,27 @@ export function createContentHasher(parameters: CreateContentHasherParameters = 
     }
   }
 
+  // The first full chunk is kept (copied) rather than hashed at once: if it turns out to be the
+  // whole content, its leaf digest is the whole-content digest, and a file of one chunk is
+  // hashed once instead of twice.
+  let deferred: Uint8Array | undefined
+
+  function addLeafDigest(length: number, digest: Uint8Array): void {
+    const cid = CID.createV1(raw.code, Digest.create(sha256Code, digest))
+    addEntry(0, { cid, tsize: length, fileSize: length })
+  }
+
   function addLeaf(chunk: Uint8Array): void {
-    const cid = CID.createV1(raw.code, Digest.create(sha256Code, provider.digest(chunk)))
-    addEntry(0, { cid, tsize: chunk.length, fileSize: chunk.length })
+    if ((counts[0] ?? 0) === 0 && deferred === undefined && chunk.length === chunkSize) {
+      deferred = chunk.slice()
+      return
+    }
+    if (deferred) {
+      const first = deferred
+      deferred = undefined
+      addLeafDigest(first.length, provider.digest(first))
+    }
+    addLeafDigest(chunk.length, provider.digest(chunk))
   }
 
   function buildNode(children: Entry[]): Entry {
@@ -161,11 +179,19 @@ export function createContentHasher(parameters: CreateContentHasherParameters = 
     finish() {
       assertOpen()
       finished = true
-      if (fill > 0 || size === 0) addLeaf(pending.subarray(0, fill))
+      const wholeDigest = whole.digest()
+      const onlyChunk = (counts[0] ?? 0) === 0
+      if (fill > 0 || size === 0) {
+        if (onlyChunk && !deferred) addLeafDigest(fill, wholeDigest)
+        else addLeaf(pending.subarray(0, fill))
+      } else if (deferred && onlyChunk) {
+        addLeafDigest(deferred.length, wholeDigest)
+        deferred = undefined
+      }
       const root = rootEntry()
       pending = new Uint8Array(0)
       levels.length = 0
-      return { cid: root.cid.toString() as ContentId, sha256: bytesToHex(whole.digest()), size }
+      return { cid: root.cid.toString() as ContentId, sha256: bytesToHex(wholeDigest), size }
     },
   }
 }

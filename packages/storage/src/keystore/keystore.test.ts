@@ -47,21 +47,22 @@ describe('plain key files', () => {
     expect(await fsp.readdir(dir)).toEqual(['creator.key'])
   })
 
-  it('refuses to overwrite an existing key (KEY_FILE_EXISTS) and leaves it intact', async () => {
+  it('refuses to overwrite an existing key (KEY_INVALID, "already exists") and leaves it intact', async () => {
     const file = path.join(await fresh(), 'k.key')
     await writeKeyFile(file, key)
     const before = await fsp.readFile(file, 'utf8')
-    expect(await codeOf(writeKeyFile(file, other))).toBe('KEY_FILE_EXISTS')
+    expect(await codeOf(writeKeyFile(file, other))).toBe('KEY_INVALID')
+    await expect(writeKeyFile(file, other)).rejects.toThrow(/already exists/)
     expect(await fsp.readFile(file, 'utf8')).toBe(before)
     expect(await fsp.readdir(path.dirname(file))).toEqual(['k.key'])
   })
 
-  it('concurrent writers: exactly one wins, the rest get KEY_FILE_EXISTS', async () => {
+  it('concurrent writers: exactly one wins, the rest are refused', async () => {
     const file = path.join(await fresh(), 'race.key')
     const keys = Array.from({ length: 8 }, () => generateEd25519KeyPair())
     const results = await Promise.all(keys.map((k) => codeOf(writeKeyFile(file, k))))
     expect(results.filter((r) => r === 'resolved')).toHaveLength(1)
-    expect(results.filter((r) => r === 'KEY_FILE_EXISTS')).toHaveLength(7)
+    expect(results.filter((r) => r === 'KEY_INVALID')).toHaveLength(7)
     const winner = keys[results.indexOf('resolved')]
     expect((await readKeyFile(file)).did).toBe(winner?.did)
   })

@@ -9,7 +9,7 @@ export type WriteKeyFileOptions = {
   passphrase?: string | undefined
 }
 
-export type WriteKeyFileErrorType = MintmarkError<'KEY_INVALID' | 'KEY_FILE_EXISTS' | 'KEY_FILE_PERMISSIONS' | 'STORE_IO'>
+export type WriteKeyFileErrorType = MintmarkError<'KEY_INVALID' | 'KEY_FILE_PERMISSIONS' | 'STORE_IO'>
 
 function scryptKey(passphrase: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -87,7 +87,7 @@ export async function writeKeyFile(
       await fsp.link(tmp, file)
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new MintmarkError('KEY_FILE_EXISTS', `A key file ${shownName(file)} already exists; refusing to overwrite it.`)
+        throw new MintmarkError('KEY_INVALID', `A key file ${shownName(file)} already exists; refusing to overwrite it.`)
       throw cause
     }
     const dh = await fsp.open(dir, 'r')
