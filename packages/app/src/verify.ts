@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import { type BundleVerificationReport, type Check, MintmarkError, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
 import { hashFile } from '@mintmark/storage'
+import { nodeEd25519Verify } from './node-signer.js'
 import type { AppContext } from './open-app.js'
 
 export type VerifyReport = BundleVerificationReport & {
@@ -24,7 +25,7 @@ export async function verifyFile(ctx: AppContext, file: string): Promise<VerifyR
   }
   const first = entries[0] as (typeof entries)[number]
   const bundle = await ctx.bundleForEntry(first.index)
-  const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey] })
+  const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify })
   return {
     ...report,
     claims: entries.map((e) => ({ logIndex: e.index, creator: e.entry.statement.creator, createdAt: e.entry.statement.createdAt })),
@@ -48,7 +49,7 @@ export async function verifyOffline(parameters: VerifyOfflineParameters): Promis
   }
   const bundle = parseBundle(text)
   const content = parameters.file ? await hashForStatement(parameters.file, bundle.entry.statement.asset) : undefined
-  return verifyBundle({ bundle, content, trustedLogKeys: parameters.trustedLogKeys })
+  return verifyBundle({ bundle, content, trustedLogKeys: parameters.trustedLogKeys, ed25519Verify: nodeEd25519Verify })
 }
 
 /**

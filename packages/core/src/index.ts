@@ -24,11 +24,14 @@ export {
 export { type Did, didKeyFromPublicKey, type Ed25519KeyPair, generateEd25519KeyPair, isDid, publicKeyFromDid } from './keys/index.js'
 export {
   createLocalSigner,
+  type Ed25519VerifyBackend,
+  nobleEd25519Verify,
   type SignedStatement,
   type Signer,
   type StatementSignature,
   signStatement,
   statementSigningInput,
+  verifyEd25519,
   verifyStatementSignature,
 } from './signing/index.js'
 

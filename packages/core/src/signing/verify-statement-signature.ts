@@ -3,7 +3,7 @@ import { publicKeyFromDid } from '../keys/public-key-from-did.js'
 import { base64urlToBytes } from './base64url.js'
 import { statementSigningInput } from './statement-signing-input.js'
 import type { VerifyStatementSignatureReturnType } from './types.js'
-import { verifyEd25519 } from './verify-ed25519.js'
+import { type Ed25519VerifyBackend, verifyEd25519 } from './verify-ed25519.js'
 
 const fail = (
   code: 'SIGNATURE_INVALID' | 'SIGNATURE_MALFORMED' | 'DID_INVALID' | 'DID_UNSUPPORTED',
@@ -19,7 +19,10 @@ const fail = (
  * const result = verifyStatementSignature(signed)
  * if (!result.ok) console.log(result.code, result.detail)
  */
-export function verifyStatementSignature(signed: { readonly statement: unknown; readonly signature: unknown }): VerifyStatementSignatureReturnType {
+export function verifyStatementSignature(
+  signed: { readonly statement: unknown; readonly signature: unknown },
+  options: { backend?: Ed25519VerifyBackend | undefined } = {},
+): VerifyStatementSignatureReturnType {
   try {
     if (signed === null || typeof signed !== 'object') return fail('SIGNATURE_MALFORMED', 'Not a signed statement object.')
     const signature = signed.signature as Record<string, unknown> | null
@@ -48,7 +51,7 @@ export function verifyStatementSignature(signed: { readonly statement: unknown; 
       if (e instanceof MintmarkError) return fail('SIGNATURE_MALFORMED', `The statement cannot be canonicalized: ${e.shortMessage}`)
       throw e
     }
-    const result = verifyEd25519({ signature: sig, message, publicKey })
+    const result = verifyEd25519({ signature: sig, message, publicKey, backend: options.backend })
     if (result.ok) return result
     // A key that is not a usable Ed25519 point makes the DID itself invalid.
     return fail(result.code === 'KEY_INVALID' ? 'DID_INVALID' : result.code, result.code === 'KEY_INVALID' ? `did:key: ${result.detail}` : result.detail)

@@ -4,7 +4,7 @@ import { createEd25519NoteVerifier, openNote, parseCheckpoint } from '../checkpo
 import { MintmarkError } from '../errors/base.js'
 import { encodeLogEntry, type LogEntry } from '../log/log-entry.js'
 import { leafHash, verifyInclusionProof } from '../merkle/index.js'
-import { verifyStatementSignature } from '../signing/index.js'
+import { type Ed25519VerifyBackend, verifyStatementSignature } from '../signing/index.js'
 import { type Check, deriveVerdict, type Verdict } from './report.js'
 
 export type VerifyBundleParameters = {
@@ -17,6 +17,8 @@ export type VerifyBundleParameters = {
    * is skipped (self-consistent, not pinned). Present: a key outside the list fails.
    */
   trustedLogKeys?: readonly string[] | undefined
+  /** Ed25519 backend for the final curve check (default: pure-JS noble; Node passes OpenSSL). */
+  ed25519Verify?: Ed25519VerifyBackend | undefined
   /** Results of checking the bundle's anchors against chains, done by a caller with RPC access. */
   anchorChecks?: readonly Check[] | undefined
 }
@@ -75,7 +77,7 @@ export function verifyBundle(parameters: VerifyBundleParameters): BundleVerifica
   checks.push({ code: 'STATEMENT_SCHEMA', status: 'pass', detail: `A ${statement.type} v${statement.version} statement.` })
 
   // Signature by the creator's key over the canonical statement.
-  const sig = verifyStatementSignature({ statement, signature: entry.signature })
+  const sig = verifyStatementSignature({ statement, signature: entry.signature }, { backend: parameters.ed25519Verify })
   if (!sig.ok) {
     checks.push({ code: 'STATEMENT_SIGNATURE', status: 'fail', error: sig.code, detail: sig.detail })
   } else if (entry.signature.kid !== statement.creator) {
@@ -92,7 +94,7 @@ export function verifyBundle(parameters: VerifyBundleParameters): BundleVerifica
   // Checkpoint: a signed note by the log key, then the inclusion proof against its root.
   let checkpoint: ReturnType<typeof parseCheckpoint> | undefined
   try {
-    const verifier = createEd25519NoteVerifier(bundle.logKey)
+    const verifier = createEd25519NoteVerifier(bundle.logKey, { backend: parameters.ed25519Verify })
     const opened = openNote(bundle.checkpoint, [verifier])
     checkpoint = parseCheckpoint(opened.text)
     checks.push({
