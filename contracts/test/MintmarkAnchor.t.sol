@@ -206,17 +206,20 @@ contract MintmarkAnchorTest is TestBase {
         assertEq(anchorContract.latestCheckpoint(logId).treeSize, m, "unchanged");
     }
 
-    function testFuzz_anchor_refusesMisstatedNewSize(uint256 seed, uint256 m, uint256 n, uint256 claimed) public {
-        n = bound(n, 2, 70);
-        m = bound(m, 1, n - 1);
-        claimed = bound(claimed, m + 1, 200);
-        vm.assume(claimed != n);
-        bytes32[] memory leaves = _leaves(seed, n);
-        _anchor(m, RefTree.root(leaves, m), empty);
-        // The honest root and proof of size n, presented as another size.
-        bytes32[] memory proof = RefTree.consistencyPath(leaves, m, n);
-        vm.expectRevert();
-        _anchor(claimed, RefTree.root(leaves, n), proof);
+    /// @dev RFC 9162 consistency proofs bind the new size only through the proof's shape (how
+    ///      many right shifts bring `sn` to 0): 11 -> 20 and 11 -> 26 share one, so the size is
+    ///      the operator's claim there (see docs/adr/0003-contracts.md). Where the shape differs
+    ///      the final `sn == 0` check refuses the misstated size, as here: 1 -> 2 shown as 1 -> 3.
+    function test_anchor_refusesSizeTheProofShapeContradicts(uint256 seed) public {
+        bytes32[] memory leaves = _leaves(seed, 2);
+        _anchor(1, leaves[0], empty);
+        bytes32[] memory proof = RefTree.consistencyPath(leaves, 1, 2);
+        bytes32 root2 = RefTree.root(leaves, 2);
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__ForkedLog.selector, logId, uint64(1), leaves[0], uint64(3), root2)
+        );
+        _anchor(3, root2, proof);
+        _anchor(2, root2, proof);
     }
 
     function testFuzz_anchor_sizesOnlyGrow(uint64 first, uint64 second, bytes32 root, bytes32 other) public {

@@ -71,24 +71,42 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
 
   const registered: RegisteredAsset[] = []
   const skipped: { file: string; cid: string }[] = []
-  const batchSize = parameters.batchSize ?? 256
-  let pending: { draft: EntryDraft; resolve: (r: { index: number; leafHash: Uint8Array }) => void; reject: (e: unknown) => void }[] = []
+  const batchSize = parameters.batchSize ?? 512
+  // Workers do not wait for their record to commit before taking the next file: drafts queue up
+  // and are committed in groups (one transaction, one fsync). A record is acknowledged only when
+  // the group holding it has committed.
+  let pending: { draft: EntryDraft; file: string; put: { cid: string; sha256: string; size: number }; mediaType: string }[] = []
   let flushTimer: NodeJS.Timeout | undefined
+  let flushing: Promise<void> = Promise.resolve()
   let lastCheckpointAt = Date.now()
+  let commitError: unknown
 
-  const flush = async (): Promise<void> => {
+  const commitBatch = async (): Promise<void> => {
     if (flushTimer) clearTimeout(flushTimer)
     flushTimer = undefined
     const items = pending
     pending = []
-    if (!items.length) return
+    if (!items.length || commitError !== undefined) return
+    let results: { index: number; leafHash: Uint8Array; created: boolean }[]
     try {
-      const results = ctx.store.appendEntries(items.map((i) => i.draft))
-      items.forEach((item, k) => item.resolve(results[k] as { index: number; leafHash: Uint8Array }))
+      // Blobs first, durably (their directory entries too), then the rows that reference them.
+      await ctx.blobs.flushDirs()
+      results = ctx.store.appendEntries(items.map((i) => i.draft))
     } catch (error) {
-      for (const item of items) item.reject(error)
+      commitError = error
       return
     }
+    items.forEach((item, k) => {
+      const r = results[k] as { index: number; leafHash: Uint8Array; created: boolean }
+      if (!r.created) {
+        skipped.push({ file: item.file, cid: item.put.cid })
+        parameters.onProgress?.({ type: 'register:asset:skipped', file: item.file, cid: item.put.cid, reason: 'already-registered' })
+        return
+      }
+      const asset: RegisteredAsset = { file: item.file, ...item.put, mediaType: item.mediaType, logIndex: r.index, leafHash: bytesToHex(r.leafHash) }
+      registered.push(asset)
+      parameters.onProgress?.({ type: 'register:asset:committed', asset })
+    })
     const last = ctx.store.latestCheckpoint()
     const size = ctx.store.size()
     if (size - (last?.size ?? 0) >= ctx.config.checkpoint.everyEntries || Date.now() - lastCheckpointAt >= ctx.config.checkpoint.everyMs) {
@@ -97,20 +115,24 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
       parameters.onProgress?.({ type: 'register:checkpoint:signed', size: c.size })
     }
   }
-
-  const commit = (draft: EntryDraft) =>
-    new Promise<{ index: number; leafHash: Uint8Array }>((resolve, reject) => {
-      pending.push({ draft, resolve, reject })
-      if (pending.length >= batchSize) void flush()
-      else flushTimer ??= setTimeout(() => void flush(), 5)
-    })
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(commitBatch)
+    return flushing
+  }
+  const enqueue = async (item: (typeof pending)[number]): Promise<void> => {
+    pending.push(item)
+    if (pending.length >= batchSize) await flush()
+    else flushTimer ??= setTimeout(() => void flush(), 20)
+  }
 
   async function one(file: string): Promise<void> {
     parameters.signal?.throwIfAborted()
     // Images are read once into memory and checked (format, limits, polyglots) before anything is
     // stored; other media stream through the blob store.
     const media = await inspectMedia(file)
-    const put = media.bytes ? await ctx.blobs.putBytes(media.bytes) : await ctx.blobs.putFile(file, parameters.signal ? { signal: parameters.signal } : {})
+    const put = media.bytes
+      ? await ctx.blobs.putBytes(media.bytes, { deferDirSync: true })
+      : await ctx.blobs.putFile(file, { signal: parameters.signal, deferDirSync: true })
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
     if (ctx.store.hasClaimBy(put.cid, signer.did)) {
       skipped.push({ file, cid: put.cid })
@@ -147,17 +169,14 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
         return { data, leafHash: leafHash(data) }
       },
     }
-    const result = await commit(draft)
-    const asset: RegisteredAsset = { file, cid: put.cid, sha256: put.sha256, size: put.size, mediaType, logIndex: result.index, leafHash: bytesToHex(result.leafHash) }
-    registered.push(asset)
-    parameters.onProgress?.({ type: 'register:asset:committed', asset })
+    await enqueue({ draft, file, put: { cid: put.cid, sha256: put.sha256, size: put.size }, mediaType })
   }
 
   const queue = [...files]
-  const concurrency = Math.max(1, parameters.concurrency ?? 16)
+  const concurrency = Math.max(1, parameters.concurrency ?? 32)
   let failure: unknown
   const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    for (let f = queue.shift(); f !== undefined && failure === undefined; f = queue.shift()) {
+    for (let f = queue.shift(); f !== undefined && failure === undefined && commitError === undefined; f = queue.shift()) {
       try {
         await one(f)
       } catch (error) {
@@ -165,11 +184,10 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
       }
     }
   })
-  const draining = Promise.all(workers)
-  // Keep the batcher moving while workers wait on commits.
-  await draining
+  await Promise.all(workers)
   await flush()
   if (failure !== undefined) throw failure
+  if (commitError !== undefined) throw commitError
   const checkpoint = ctx.store.size() > 0 ? await ctx.issueCheckpoint() : undefined
   if (checkpoint) parameters.onProgress?.({ type: 'register:checkpoint:signed', size: checkpoint.size })
   return { registered, skipped, checkpoint: checkpoint && { size: checkpoint.size, rootHash: checkpoint.rootHash } }
@@ -218,20 +236,22 @@ async function checkFiles(files: readonly string[]): Promise<string[]> {
 
 const imageExtensions = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff'])
 const maxInMemoryImage = 256 * 1024 * 1024
+const maxInMemoryFile = 8 * 1024 * 1024
 
 /** Media type from magic bytes; for images also the dimensions, after the decoder's safety checks. */
 async function inspectMedia(file: string): Promise<{ mediaType: string; dimensions?: { width: number; height: number }; bytes?: Uint8Array }> {
-  const header = await readHeader(file)
-  const mediaType = sniffMediaType(header, file)
+  // Small files are read whole, once; large ones are sniffed from their first bytes and streamed.
+  const { size } = await fsp.stat(file)
+  const whole = size <= maxInMemoryFile ? new Uint8Array(await fsp.readFile(file)) : undefined
+  const mediaType = sniffMediaType(whole ?? (await readHeader(file)), file)
   const ext = path.extname(file).slice(1).toLowerCase()
   if (!mediaType.startsWith('image/')) {
     if (imageExtensions.has(ext))
       throw new MintmarkError('IMAGE_INVALID', `${path.basename(file)} is named as an image but its bytes are not a ${ext.toUpperCase()} image.`)
-    return { mediaType }
+    return whole ? { mediaType, bytes: whole } : { mediaType }
   }
-  const { size } = await fsp.stat(file)
   if (size > maxInMemoryImage) return { mediaType }
-  const bytes = new Uint8Array(await fsp.readFile(file))
+  const bytes = whole ?? new Uint8Array(await fsp.readFile(file))
   try {
     const probe = await probeImage(bytes)
     return { mediaType: probe.mediaType, dimensions: { width: probe.width, height: probe.height }, bytes }

@@ -1,5 +1,5 @@
 // biome-ignore lint/performance/noBarrelFile: package entrypoint
-export { createFsBlobStore, type FsBlobStore, type FsBlobStoreOptions, type PutResult } from './fs/fs-blob-store.js'
+export { createFsBlobStore, type FsBlobStore, type FsBlobStoreOptions, type PutOptions, type PutResult } from './fs/fs-blob-store.js'
 export { hashFile, type HashFileOptions } from './fs/hash-file.js'
 export { nodeSha256 } from './fs/node-sha256.js'
 export { readKeyFile, writeKeyFile } from './keystore/index.js'

@@ -8,6 +8,12 @@ export type FsBlobStoreOptions = { root: string; profile?: CidProfileName }
 
 export type PutResult = { cid: ContentId; sha256: string; size: number; stored: boolean }
 
+/**
+ * `deferDirSync`: the blob's rename is not yet durable when the put returns; the caller must call
+ * `flushDirs()` before it acknowledges anything that references the blob (group commit).
+ */
+export type PutOptions = { signal?: AbortSignal | undefined; deferDirSync?: boolean | undefined }
+
 export type FsBlobStore = ReturnType<typeof createFsBlobStore>
 
 const readSize = 1 << 20
@@ -40,7 +46,11 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     return dirsReady
   }
 
-  async function commitTmp(tmp: string, cid: ContentId): Promise<boolean> {
+  // Directories whose renames are not yet durable (puts with `deferDirSync`): flushDirs() makes
+  // them durable in one parallel pass, before the caller acknowledges anything.
+  const unsyncedDirs = new Set<string>()
+
+  async function commitTmp(tmp: string, cid: ContentId, deferDirSync = false): Promise<boolean> {
     const final = pathOf(cid)
     const dir = path.dirname(final)
     if (await exists(final)) {
@@ -52,12 +62,13 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       shardsReady.add(dir)
     }
     await fsp.rename(tmp, final)
-    await fsyncDir(dir)
+    if (deferDirSync) unsyncedDirs.add(dir)
+    else await fsyncDir(dir)
     return true
   }
 
   /** Streams a file into the store, hashing while it copies. Memory stays O(chunk). */
-  async function putFile(source: string, opts: { signal?: AbortSignal } = {}): Promise<PutResult> {
+  async function putFile(source: string, opts: PutOptions = {}): Promise<PutResult> {
     await ensureDirs()
     const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
     let src: fsp.FileHandle | undefined
@@ -81,7 +92,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       await dst.close()
       dst = undefined
       const { cid, sha256, size } = await hasher.finish()
-      const stored = await commitTmp(tmp, cid)
+      const stored = await commitTmp(tmp, cid, opts.deferDirSync)
       return { cid, sha256, size, stored }
     } catch (error) {
       await dst?.close().catch(() => {})
@@ -93,7 +104,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
   }
 
   /** Stores bytes held in memory (small blobs: manifests, thumbnails, uploads already buffered). */
-  async function putBytes(bytes: Uint8Array): Promise<PutResult> {
+  async function putBytes(bytes: Uint8Array, opts: PutOptions = {}): Promise<PutResult> {
     await ensureDirs()
     const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
     await hasher.update(bytes)
@@ -108,7 +119,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       } finally {
         await fh.close()
       }
-      return { cid, sha256, size, stored: await commitTmp(tmp, cid) }
+      return { cid, sha256, size, stored: await commitTmp(tmp, cid, opts.deferDirSync) }
     } catch (error) {
       await fsp.rm(tmp, { force: true }).catch(() => {})
       throw toStoreError(error, tmp)
@@ -153,9 +164,22 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     }
   }
 
+  /** Makes every deferred rename durable (one fsync per directory touched, in parallel). */
+  async function flushDirs(): Promise<void> {
+    const dirs = [...unsyncedDirs]
+    unsyncedDirs.clear()
+    try {
+      await Promise.all(dirs.map(fsyncDir))
+    } catch (error) {
+      for (const d of dirs) unsyncedDirs.add(d)
+      throw toStoreError(error, blobsDir)
+    }
+  }
+
   return {
     root,
     pathOf,
+    flushDirs,
     putFile,
     putBytes,
     get,
