@@ -233,3 +233,20 @@ describe('createContentHasher: streaming', () => {
     }
   })
 })
+
+describe('createContentHasher: caller buffers reused between updates', () => {
+  it('gives the same CID when a Node Buffer is refilled with exactly one chunk per update', () => {
+    // Regression: a held-back first chunk must be copied; Buffer#slice shares memory.
+    const size = 3 * 1_048_576 + 17
+    const bytes = new Uint8Array(size).map((_, i) => (i * 31 + (i >> 11)) % 251)
+    const expected = hashBytes(bytes).cid
+    const buf = Buffer.alloc(1_048_576)
+    const h = createContentHasher()
+    for (let o = 0; o < size; o += buf.length) {
+      const n = Math.min(buf.length, size - o)
+      buf.set(bytes.subarray(o, o + n))
+      h.update(buf.subarray(0, n))
+    }
+    expect(h.finish().cid).toBe(expected)
+  })
+})

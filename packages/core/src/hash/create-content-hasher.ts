@@ -88,7 +88,7 @@ export function createContentHasher(parameters: CreateContentHasherParameters = 
 
   function addLeaf(chunk: Uint8Array): void {
     if ((counts[0] ?? 0) === 0 && deferred === undefined && chunk.length === chunkSize) {
-      deferred = chunk.slice()
+      deferred = new Uint8Array(chunk) // a copy: Buffer#slice would share memory with the caller
       return
     }
     if (deferred) {
