@@ -11,8 +11,8 @@ import {MerkleProofs} from "./lib/MerkleProofs.sol";
 ///         `(treeSize, rootHash)`. The first anchor of a log is taken as given; every later one
 ///         must carry an RFC 9162 consistency proof from the previous anchor, checked here with
 ///         the SHA-256 precompile, so a forked or rewritten log cannot be anchored.
-/// @dev Re-anchoring the current size reverts (`MintmarkAnchor__AlreadyAnchored` for the same
-///      root, `MintmarkAnchor__ForkedLog` for a different one): every `RootAnchored` event marks
+/// @dev Re-anchoring the current size reverts (`MintmarkAnchorAlreadyAnchored` for the same
+///      root, `MintmarkAnchorForkedLog` for a different one): every `RootAnchored` event marks
 ///      growth, and a submitter that sees `AlreadyAnchored` knows its checkpoint is on chain.
 contract MintmarkAnchor is AccessControl, Pausable {
     /// @notice Role that may create logs and manage their operators.
@@ -48,22 +48,24 @@ contract MintmarkAnchor is AccessControl, Pausable {
     event RootAnchored(bytes32 indexed logId, uint64 treeSize, bytes32 rootHash);
 
     /// @notice `logId` already exists.
-    error MintmarkAnchor__LogExists(bytes32 logId);
+    error MintmarkAnchorLogExists(bytes32 logId);
     /// @notice `logId` was never created.
-    error MintmarkAnchor__UnknownLog(bytes32 logId);
+    error MintmarkAnchorUnknownLog(bytes32 logId);
     /// @notice The caller is not an operator of `logId`.
-    error MintmarkAnchor__NotOperator(bytes32 logId, address caller);
+    error MintmarkAnchorNotOperator(bytes32 logId, address caller);
     /// @notice The zero address cannot be an operator.
-    error MintmarkAnchor__ZeroOperator();
+    error MintmarkAnchorZeroOperator();
     /// @notice A tree of zero leaves cannot be anchored.
-    error MintmarkAnchor__EmptyTree();
+    error MintmarkAnchorEmptyTree();
     /// @notice `treeSize` is smaller than the latest anchored size: anchors only grow.
-    error MintmarkAnchor__TreeShrank(bytes32 logId, uint64 latestSize, uint64 treeSize);
+    error MintmarkAnchorTreeShrank(bytes32 logId, uint64 latestSize, uint64 treeSize);
     /// @notice This exact checkpoint (size and root) is already the latest anchor.
-    error MintmarkAnchor__AlreadyAnchored(bytes32 logId, uint64 treeSize, bytes32 rootHash);
+    error MintmarkAnchorAlreadyAnchored(bytes32 logId, uint64 treeSize, bytes32 rootHash);
     /// @notice A different root for an already anchored size, or a root that the consistency
     ///         proof does not connect to the previous anchor: the log forked or was rewritten.
-    error MintmarkAnchor__ForkedLog(bytes32 logId, uint64 previousSize, bytes32 previousRoot, uint64 treeSize, bytes32 rootHash);
+    error MintmarkAnchorForkedLog(
+        bytes32 logId, uint64 previousSize, bytes32 previousRoot, uint64 treeSize, bytes32 rootHash
+    );
 
     /// @param admin Receives the default admin, log admin and pauser roles.
     constructor(address admin) {
@@ -76,8 +78,8 @@ contract MintmarkAnchor is AccessControl, Pausable {
     /// @param logId SHA-256 of the log's origin string.
     /// @param operator The first account allowed to anchor this log.
     function createLog(bytes32 logId, address operator) external onlyRole(LOG_ADMIN_ROLE) {
-        if (_exists[logId]) revert MintmarkAnchor__LogExists(logId);
-        if (operator == address(0)) revert MintmarkAnchor__ZeroOperator();
+        if (_exists[logId]) revert MintmarkAnchorLogExists(logId);
+        if (operator == address(0)) revert MintmarkAnchorZeroOperator();
         _exists[logId] = true;
         _operators[logId][operator] = true;
         emit LogCreated(logId, operator);
@@ -89,8 +91,8 @@ contract MintmarkAnchor is AccessControl, Pausable {
     /// @param operator The account.
     /// @param allowed True to allow it to anchor, false to revoke.
     function setOperator(bytes32 logId, address operator, bool allowed) external onlyRole(LOG_ADMIN_ROLE) {
-        if (!_exists[logId]) revert MintmarkAnchor__UnknownLog(logId);
-        if (operator == address(0)) revert MintmarkAnchor__ZeroOperator();
+        if (!_exists[logId]) revert MintmarkAnchorUnknownLog(logId);
+        if (operator == address(0)) revert MintmarkAnchorZeroOperator();
         _operators[logId][operator] = allowed;
         emit OperatorSet(logId, operator, allowed);
     }
@@ -106,20 +108,20 @@ contract MintmarkAnchor is AccessControl, Pausable {
         external
         whenNotPaused
     {
-        if (!_exists[logId]) revert MintmarkAnchor__UnknownLog(logId);
-        if (!_operators[logId][msg.sender]) revert MintmarkAnchor__NotOperator(logId, msg.sender);
-        if (treeSize == 0) revert MintmarkAnchor__EmptyTree();
+        if (!_exists[logId]) revert MintmarkAnchorUnknownLog(logId);
+        if (!_operators[logId][msg.sender]) revert MintmarkAnchorNotOperator(logId, msg.sender);
+        if (treeSize == 0) revert MintmarkAnchorEmptyTree();
         Checkpoint storage latest = _latest[logId];
         uint64 previousSize = latest.treeSize;
         if (previousSize != 0) {
             bytes32 previousRoot = latest.rootHash;
-            if (treeSize < previousSize) revert MintmarkAnchor__TreeShrank(logId, previousSize, treeSize);
+            if (treeSize < previousSize) revert MintmarkAnchorTreeShrank(logId, previousSize, treeSize);
             if (treeSize == previousSize) {
-                if (rootHash == previousRoot) revert MintmarkAnchor__AlreadyAnchored(logId, treeSize, rootHash);
-                revert MintmarkAnchor__ForkedLog(logId, previousSize, previousRoot, treeSize, rootHash);
+                if (rootHash == previousRoot) revert MintmarkAnchorAlreadyAnchored(logId, treeSize, rootHash);
+                revert MintmarkAnchorForkedLog(logId, previousSize, previousRoot, treeSize, rootHash);
             }
             if (!MerkleProofs.verifyConsistency(previousSize, treeSize, previousRoot, rootHash, consistencyProof)) {
-                revert MintmarkAnchor__ForkedLog(logId, previousSize, previousRoot, treeSize, rootHash);
+                revert MintmarkAnchorForkedLog(logId, previousSize, previousRoot, treeSize, rootHash);
             }
         }
         latest.treeSize = treeSize;

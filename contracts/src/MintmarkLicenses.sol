@@ -101,41 +101,43 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
     event RequiredSharesSet(bytes32 indexed assetId, Payee[] required);
 
     /// @notice The signature is not the seller's over this offer on this chain and contract.
-    error MintmarkLicenses__InvalidSignature(bytes32 offerHash, address seller);
+    error MintmarkLicensesInvalidSignature(bytes32 offerHash, address seller);
     /// @notice The offer expired at `expiry`.
-    error MintmarkLicenses__OfferExpired(bytes32 offerHash, uint64 expiry);
+    error MintmarkLicensesOfferExpired(bytes32 offerHash, uint64 expiry);
     /// @notice The seller cancelled this offer.
-    error MintmarkLicenses__OfferIsCancelled(bytes32 offerHash);
+    error MintmarkLicensesOfferIsCancelled(bytes32 offerHash);
     /// @notice The seller cancelled every offer with this nonce.
-    error MintmarkLicenses__NonceIsCancelled(address seller, uint256 nonce);
+    error MintmarkLicensesNonceIsCancelled(address seller, uint256 nonce);
     /// @notice Buying `quantity` more would exceed the offer's `maxSupply`.
-    error MintmarkLicenses__SupplyExceeded(bytes32 offerHash, uint256 sold, uint32 quantity, uint32 maxSupply);
+    error MintmarkLicensesSupplyExceeded(bytes32 offerHash, uint256 sold, uint32 quantity, uint32 maxSupply);
     /// @notice Quantity must be at least 1.
-    error MintmarkLicenses__ZeroQuantity();
+    error MintmarkLicensesZeroQuantity();
     /// @notice The currency is neither ETH nor an allow-listed ERC-20.
-    error MintmarkLicenses__CurrencyNotAllowed(address currency);
+    error MintmarkLicensesCurrencyNotAllowed(address currency);
     /// @notice ETH sent (`received`) differs from the price (`expected`).
-    error MintmarkLicenses__WrongPayment(uint256 expected, uint256 received);
+    error MintmarkLicensesWrongPayment(uint256 expected, uint256 received);
     /// @notice The token delivered less than transferred (fee-on-transfer tokens are refused).
-    error MintmarkLicenses__TransferShortfall(address currency, uint256 expected, uint256 received);
+    error MintmarkLicensesTransferShortfall(address currency, uint256 expected, uint256 received);
     /// @notice An offer needs 1..50 payees.
-    error MintmarkLicenses__PayeeCount(uint256 count);
+    error MintmarkLicensesPayeeCount(uint256 count);
     /// @notice Payee at `index` is the zero address or has 0 bps.
-    error MintmarkLicenses__InvalidPayee(uint256 index);
+    error MintmarkLicensesInvalidPayee(uint256 index);
     /// @notice Payee bps sum to `sum`, not 10000.
-    error MintmarkLicenses__BpsSum(uint256 sum);
+    error MintmarkLicensesBpsSum(uint256 sum);
     /// @notice The offer gives `account` `offeredBps`, below the `requiredBps` the asset requires.
-    error MintmarkLicenses__RequiredShareMissing(bytes32 assetId, address account, uint16 requiredBps, uint256 offeredBps);
+    error MintmarkLicensesRequiredShareMissing(
+        bytes32 assetId, address account, uint16 requiredBps, uint256 offeredBps
+    );
     /// @notice Required shares need 0..50 entries, non-zero accounts and bps, summing to ≤ 10000.
-    error MintmarkLicenses__InvalidRequiredShares();
+    error MintmarkLicensesInvalidRequiredShares();
     /// @notice Only the offer's seller may cancel it.
-    error MintmarkLicenses__NotSeller(address caller, address seller);
+    error MintmarkLicensesNotSeller(address caller, address seller);
     /// @notice Nothing is owed to the caller in this currency.
-    error MintmarkLicenses__NothingOwed(address account, address currency);
+    error MintmarkLicensesNothingOwed(address account, address currency);
     /// @notice Withdrawal to the zero address.
-    error MintmarkLicenses__ZeroRecipient();
+    error MintmarkLicensesZeroRecipient();
     /// @notice ETH is not an ERC-20 and is always allowed.
-    error MintmarkLicenses__NotAnErc20();
+    error MintmarkLicensesNotAnErc20();
 
     /// @param admin Receives the default admin, pauser, currency and registrar roles.
     /// @param uri_ ERC-1155 metadata URI template (`{id}` substituted by clients).
@@ -167,14 +169,14 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
         _sold[offerHash] += quantity;
 
         if (offer.currency == ETH) {
-            if (msg.value != amount) revert MintmarkLicenses__WrongPayment(amount, msg.value);
+            if (msg.value != amount) revert MintmarkLicensesWrongPayment(amount, msg.value);
         } else {
-            if (msg.value != 0) revert MintmarkLicenses__WrongPayment(0, msg.value);
+            if (msg.value != 0) revert MintmarkLicensesWrongPayment(0, msg.value);
             IERC20 token = IERC20(offer.currency);
             uint256 before = token.balanceOf(address(this));
             token.safeTransferFrom(msg.sender, address(this), amount);
             uint256 received = token.balanceOf(address(this)) - before;
-            if (received != amount) revert MintmarkLicenses__TransferShortfall(offer.currency, amount, received);
+            if (received != amount) revert MintmarkLicensesTransferShortfall(offer.currency, amount, received);
         }
 
         uint256[] memory shares = _split(amount, offer.payees);
@@ -217,7 +219,7 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
     /// @param currency address(0) for ETH, else the ERC-20.
     /// @param to Recipient of the funds.
     function withdrawTo(address currency, address payable to) external nonReentrant whenNotPaused {
-        if (to == address(0)) revert MintmarkLicenses__ZeroRecipient();
+        if (to == address(0)) revert MintmarkLicensesZeroRecipient();
         _withdraw(currency, to);
     }
 
@@ -226,7 +228,7 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
     /// @notice Cancels one offer; only its seller may.
     /// @param offer The offer to cancel.
     function cancelOffer(Offer calldata offer) external {
-        if (msg.sender != offer.seller) revert MintmarkLicenses__NotSeller(msg.sender, offer.seller);
+        if (msg.sender != offer.seller) revert MintmarkLicensesNotSeller(msg.sender, offer.seller);
         bytes32 offerHash = hashOffer(offer);
         _offerCancelled[offerHash] = true;
         emit OfferCancelled(offerHash, msg.sender);
@@ -247,7 +249,7 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
     /// @param currency The ERC-20.
     /// @param allowed Whether offers may be paid in it.
     function setCurrencyAllowed(address currency, bool allowed) external onlyRole(CURRENCY_ROLE) {
-        if (currency == ETH) revert MintmarkLicenses__NotAnErc20();
+        if (currency == ETH) revert MintmarkLicensesNotAnErc20();
         _currencyAllowed[currency] = allowed;
         emit CurrencyAllowed(currency, allowed);
     }
@@ -258,16 +260,18 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
     /// @param assetId The asset.
     /// @param required Accounts and minimum bps; ≤ 50 entries, non-zero, Σbps ≤ 10000.
     function setRequiredShares(bytes32 assetId, Payee[] calldata required) external onlyRole(REGISTRAR_ROLE) {
-        if (required.length > MAX_PAYEES) revert MintmarkLicenses__InvalidRequiredShares();
+        if (required.length > MAX_PAYEES) revert MintmarkLicensesInvalidRequiredShares();
         uint256 sum;
         delete _requiredShares[assetId];
         Payee[] storage stored = _requiredShares[assetId];
         for (uint256 i = 0; i < required.length; ++i) {
-            if (required[i].account == address(0) || required[i].bps == 0) revert MintmarkLicenses__InvalidRequiredShares();
+            if (required[i].account == address(0) || required[i].bps == 0) {
+                revert MintmarkLicensesInvalidRequiredShares();
+            }
             sum += required[i].bps;
             stored.push(required[i]);
         }
-        if (sum > BPS_DENOMINATOR) revert MintmarkLicenses__InvalidRequiredShares();
+        if (sum > BPS_DENOMINATOR) revert MintmarkLicensesInvalidRequiredShares();
         emit RequiredSharesSet(assetId, required);
     }
 
@@ -393,34 +397,36 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
         returns (bytes32 offerHash)
     {
         offerHash = hashOffer(offer);
-        if (quantity == 0) revert MintmarkLicenses__ZeroQuantity();
-        if (block.timestamp > offer.expiry) revert MintmarkLicenses__OfferExpired(offerHash, offer.expiry);
-        if (_offerCancelled[offerHash]) revert MintmarkLicenses__OfferIsCancelled(offerHash);
+        if (quantity == 0) revert MintmarkLicensesZeroQuantity();
+        // Expiries are coarse (hours, days): a validator's few seconds of timestamp leeway do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp > offer.expiry) revert MintmarkLicensesOfferExpired(offerHash, offer.expiry);
+        if (_offerCancelled[offerHash]) revert MintmarkLicensesOfferIsCancelled(offerHash);
         if (_nonceCancelled[offer.seller][offer.nonce]) {
-            revert MintmarkLicenses__NonceIsCancelled(offer.seller, offer.nonce);
+            revert MintmarkLicensesNonceIsCancelled(offer.seller, offer.nonce);
         }
         uint256 soldSoFar = _sold[offerHash];
         if (soldSoFar + quantity > offer.maxSupply) {
-            revert MintmarkLicenses__SupplyExceeded(offerHash, soldSoFar, quantity, offer.maxSupply);
+            revert MintmarkLicensesSupplyExceeded(offerHash, soldSoFar, quantity, offer.maxSupply);
         }
-        if (!currencyAllowed(offer.currency)) revert MintmarkLicenses__CurrencyNotAllowed(offer.currency);
+        if (!currencyAllowed(offer.currency)) revert MintmarkLicensesCurrencyNotAllowed(offer.currency);
         _checkPayees(offer.payees);
         _checkRequiredShares(offer.assetId, offer.payees);
         // Covers ECDSA (low-s only, via OZ ECDSA.tryRecover) and ERC-1271 contract sellers.
         if (!SignatureChecker.isValidSignatureNowCalldata(offer.seller, _hashTypedDataV4(offerHash), signature)) {
-            revert MintmarkLicenses__InvalidSignature(offerHash, offer.seller);
+            revert MintmarkLicensesInvalidSignature(offerHash, offer.seller);
         }
     }
 
     function _checkPayees(Payee[] calldata payees) private pure {
         uint256 n = payees.length;
-        if (n == 0 || n > MAX_PAYEES) revert MintmarkLicenses__PayeeCount(n);
+        if (n == 0 || n > MAX_PAYEES) revert MintmarkLicensesPayeeCount(n);
         uint256 sum;
         for (uint256 i = 0; i < n; ++i) {
-            if (payees[i].account == address(0) || payees[i].bps == 0) revert MintmarkLicenses__InvalidPayee(i);
+            if (payees[i].account == address(0) || payees[i].bps == 0) revert MintmarkLicensesInvalidPayee(i);
             sum += payees[i].bps;
         }
-        if (sum != BPS_DENOMINATOR) revert MintmarkLicenses__BpsSum(sum);
+        if (sum != BPS_DENOMINATOR) revert MintmarkLicensesBpsSum(sum);
     }
 
     /// @dev An account listed several times in the offer counts with the sum of its entries.
@@ -434,7 +440,7 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
                 if (payees[i].account == need.account) offered += payees[i].bps;
             }
             if (offered < need.bps) {
-                revert MintmarkLicenses__RequiredShareMissing(assetId, need.account, need.bps, offered);
+                revert MintmarkLicensesRequiredShareMissing(assetId, need.account, need.bps, offered);
             }
         }
     }
@@ -461,7 +467,7 @@ contract MintmarkLicenses is ERC1155Pausable, AccessControl, EIP712, ReentrancyG
 
     function _withdraw(address currency, address payable to) private {
         uint256 amount = _owed[currency][msg.sender];
-        if (amount == 0) revert MintmarkLicenses__NothingOwed(msg.sender, currency);
+        if (amount == 0) revert MintmarkLicensesNothingOwed(msg.sender, currency);
         _owed[currency][msg.sender] = 0;
         _totalOwed[currency] -= amount;
         emit Withdrawn(msg.sender, currency, to, amount);

@@ -73,7 +73,9 @@ contract AnchorHandler is TestBase {
         uint256 at = bound(forkAt, 0, latest - 1);
         if (forked[at] == replacement) return;
         forked[at] = replacement;
-        try anchorContract.anchor(logId, size, RefTree.root(forked, size), RefTree.consistencyPath(forked, latest, size)) {
+        try anchorContract.anchor(
+            logId, size, RefTree.root(forked, size), RefTree.consistencyPath(forked, latest, size)
+        ) {
             ++refusalsMissed;
         } catch {
             ++forksRefused;

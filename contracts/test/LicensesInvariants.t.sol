@@ -49,7 +49,9 @@ contract LicensesHandler is LicensesFixture {
         otherLic = otherLic_;
         usd = usd_;
         actor = new ReentrantActor(lic_);
-        for (uint256 i = 0; i < POOL - 1; ++i) pool.push(address(uint160(0xA000 + i)));
+        for (uint256 i = 0; i < POOL - 1; ++i) {
+            pool.push(address(uint160(0xA000 + i)));
+        }
         pool.push(address(actor));
     }
 
@@ -59,7 +61,9 @@ contract LicensesHandler is LicensesFixture {
 
     function _build(OfferParams memory p) internal view returns (MintmarkLicenses.Offer memory offer) {
         address[] memory accounts = new address[](p.payeeCount);
-        for (uint256 i = 0; i < p.payeeCount; ++i) accounts[i] = pool[(p.payeeOffset + i) % POOL];
+        for (uint256 i = 0; i < p.payeeCount; ++i) {
+            accounts[i] = pool[(p.payeeOffset + i) % POOL];
+        }
         offer = _offer(
             keccak256(abi.encode("asset", p.seed % 4)),
             vm.addr(sellerKeys[p.sellerIndex]),
@@ -97,7 +101,9 @@ contract LicensesHandler is LicensesFixture {
     /// @dev Snapshot of each payee's credit, to check the split this purchase made.
     function _owedOf(MintmarkLicenses.Offer memory offer) internal view returns (uint256[] memory before) {
         before = new uint256[](offer.payees.length);
-        for (uint256 i = 0; i < before.length; ++i) before[i] = lic.owed(offer.currency, offer.payees[i].account);
+        for (uint256 i = 0; i < before.length; ++i) {
+            before[i] = lic.owed(offer.currency, offer.payees[i].account);
+        }
     }
 
     function _checkSplit(MintmarkLicenses.Offer memory offer, uint256 amount, uint256[] memory before) internal {
@@ -119,9 +125,14 @@ contract LicensesHandler is LicensesFixture {
 
     // ------------------------------------------------------------------ actions
 
-    function purchaseNew(uint256 seed, uint256 payeeCount, uint256 price, uint256 quantity, bool token, uint256 buyerIndex)
-        external
-    {
+    function purchaseNew(
+        uint256 seed,
+        uint256 payeeCount,
+        uint256 price,
+        uint256 quantity,
+        bool token,
+        uint256 buyerIndex
+    ) external {
         OfferParams memory p = OfferParams({
             seed: seed,
             payeeCount: uint8(bound(payeeCount, 1, POOL)),
@@ -148,9 +159,13 @@ contract LicensesHandler is LicensesFixture {
         _purchase(offer, sig, uint32(bound(quantity, 1, 25)), buyers[buyerIndex % 3], false);
     }
 
-    function _purchase(MintmarkLicenses.Offer memory offer, bytes memory sig, uint32 quantity, address buyer, bool fresh)
-        internal
-    {
+    function _purchase(
+        MintmarkLicenses.Offer memory offer,
+        bytes memory sig,
+        uint32 quantity,
+        address buyer,
+        bool fresh
+    ) internal {
         bytes32 h = lic.hashOffer(offer);
         bool mayBuy = !lic.paused() && block.timestamp <= offer.expiry && !lic.offerCancelled(h)
             && !lic.nonceCancelled(offer.seller, offer.nonce) && lic.sold(h) + quantity <= offer.maxSupply;
@@ -206,8 +221,15 @@ contract LicensesHandler is LicensesFixture {
         vm.warp(savedTime);
     }
 
-    function withdraw(uint256 accountIndex, bool token) external {
+    /// @dev Picks a payee of an offer made so far (most pool accounts are owed nothing), or a
+    ///      random pool account when `fromOffer` is false.
+    function withdraw(uint256 accountIndex, bool token, bool fromOffer) external {
         address account = pool[accountIndex % (POOL - 1)];
+        if (fromOffer && offers.length > 0) {
+            OfferParams memory p = offers[accountIndex % offers.length];
+            address payee = pool[(p.payeeOffset + (accountIndex >> 8) % p.payeeCount) % POOL];
+            if (payee != address(actor)) account = payee;
+        }
         address currency = token ? address(usd) : ETH;
         uint256 due = lic.owed(currency, account);
         uint256 before = token ? usd.balanceOf(account) : account.balance;
@@ -321,7 +343,11 @@ contract LicensesInvariantTest is LicensesFixture {
     /// E2: balance + Σwithdrawn == Σpaid, for ETH and for the ERC-20.
     function _fundsConserved() internal view {
         assertEq(address(lic).balance + handler.withdrawn(address(0)), handler.paid(address(0)), "ETH conserved");
-        assertEq(usd.balanceOf(address(lic)) + handler.withdrawn(address(usd)), handler.paid(address(usd)), "ERC-20 conserved");
+        assertEq(
+            usd.balanceOf(address(lic)) + handler.withdrawn(address(usd)),
+            handler.paid(address(usd)),
+            "ERC-20 conserved"
+        );
     }
 
     /// E2: Σowed over every account == totalOwed == what the contract holds.

@@ -87,13 +87,12 @@ contract MerkleVectorsTest is TestBase {
     }
 
     function test_vectors_tamperedInclusionFails() public {
-        Inclusion[] memory v = abi.decode(
-            vm.parseJsonTypeArray(json, ".tampered.inclusion", INCLUSION), (Inclusion[])
-        );
+        Inclusion[] memory v = abi.decode(vm.parseJsonTypeArray(json, ".tampered.inclusion", INCLUSION), (Inclusion[]));
         for (uint256 i = 0; i < v.length; ++i) {
             if (v[i].size == 0) continue; // an empty tree cannot be anchored at all
             bytes32 logId = _freshLog(v[i].size, v[i].root);
-            if (anchorContract.verifyInclusion(logId, uint64(v[i].size), v[i].leafHash, uint64(v[i].index), v[i].proof)) {
+            if (anchorContract.verifyInclusion(logId, uint64(v[i].size), v[i].leafHash, uint64(v[i].index), v[i].proof))
+            {
                 fail(string.concat("tampered inclusion vector accepted: ", _reason(".tampered.inclusion", i)));
             }
         }
@@ -113,7 +112,7 @@ contract MerkleVectorsTest is TestBase {
                 assertEq(oldRoot, newRoot, "equal sizes carry equal roots");
                 vm.expectRevert(
                     abi.encodeWithSelector(
-                        MintmarkAnchor.MintmarkAnchor__AlreadyAnchored.selector, logId, uint64(newSize), newRoot
+                        MintmarkAnchor.MintmarkAnchorAlreadyAnchored.selector, logId, uint64(newSize), newRoot
                     )
                 );
                 anchorContract.anchor(logId, uint64(newSize), newRoot, proof);
@@ -128,9 +127,8 @@ contract MerkleVectorsTest is TestBase {
     }
 
     function test_vectors_tamperedConsistencyRefused() public {
-        Consistency[] memory v = abi.decode(
-            vm.parseJsonTypeArray(json, ".tampered.consistency", CONSISTENCY), (Consistency[])
-        );
+        Consistency[] memory v =
+            abi.decode(vm.parseJsonTypeArray(json, ".tampered.consistency", CONSISTENCY), (Consistency[]));
         for (uint256 i = 0; i < v.length; ++i) {
             bytes32 logId = _freshLog(v[i].oldSize, v[i].oldRoot);
             vm.expectRevert();

@@ -25,7 +25,9 @@ contract MintmarkAnchorTest is TestBase {
 
     function _leaves(uint256 seed, uint256 n) internal pure returns (bytes32[] memory leaves) {
         leaves = new bytes32[](n);
-        for (uint256 i = 0; i < n; ++i) leaves[i] = RefTree.leafHash(abi.encode(seed, i));
+        for (uint256 i = 0; i < n; ++i) {
+            leaves[i] = RefTree.leafHash(abi.encode(seed, i));
+        }
     }
 
     function _anchor(uint256 size, bytes32 root, bytes32[] memory proof) internal {
@@ -58,10 +60,10 @@ contract MintmarkAnchorTest is TestBase {
 
     function testFuzz_createLog_rejectsDuplicateAndZeroOperator(bytes32 id, address op) public {
         vm.assume(id != logId && op != address(0));
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__ZeroOperator.selector));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorZeroOperator.selector));
         anchorContract.createLog(id, address(0));
         anchorContract.createLog(id, op);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__LogExists.selector, id));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorLogExists.selector, id));
         anchorContract.createLog(id, op);
     }
 
@@ -73,16 +75,16 @@ contract MintmarkAnchorTest is TestBase {
         vm.prank(op);
         anchorContract.anchor(logId, 1, bytes32(uint256(1)), empty);
         anchorContract.setOperator(logId, op, false);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__NotOperator.selector, logId, op));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorNotOperator.selector, logId, op));
         vm.prank(op);
         anchorContract.anchor(logId, 2, bytes32(uint256(2)), empty);
     }
 
     function test_setOperator_rejectsUnknownLogZeroAndStrangers() public {
         bytes32 unknown = sha256("nope");
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__UnknownLog.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorUnknownLog.selector, unknown));
         anchorContract.setOperator(unknown, operator, true);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__ZeroOperator.selector));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorZeroOperator.selector));
         anchorContract.setOperator(logId, address(0), true);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -116,15 +118,15 @@ contract MintmarkAnchorTest is TestBase {
 
     function test_anchor_rejectsUnknownLogStrangerEmptyTreeAndPause() public {
         bytes32 unknown = sha256("nope");
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__UnknownLog.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorUnknownLog.selector, unknown));
         vm.prank(operator);
         anchorContract.anchor(unknown, 1, bytes32(uint256(1)), empty);
 
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__NotOperator.selector, logId, stranger));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorNotOperator.selector, logId, stranger));
         vm.prank(stranger);
         anchorContract.anchor(logId, 1, bytes32(uint256(1)), empty);
 
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__EmptyTree.selector));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorEmptyTree.selector));
         _anchor(0, bytes32(uint256(1)), empty);
 
         anchorContract.pause();
@@ -178,13 +180,15 @@ contract MintmarkAnchorTest is TestBase {
         bytes32[] memory proof = RefTree.consistencyPath(leaves, m, n);
         vm.expectRevert(
             abi.encodeWithSelector(
-                MintmarkAnchor.MintmarkAnchor__ForkedLog.selector, logId, uint64(m), oldRoot, uint64(n), forkedRoot
+                MintmarkAnchor.MintmarkAnchorForkedLog.selector, logId, uint64(m), oldRoot, uint64(n), forkedRoot
             )
         );
         _anchor(n, forkedRoot, proof);
     }
 
-    function testFuzz_anchor_refusesTamperedProof(uint256 seed, uint256 m, uint256 n, uint256 which, bytes32 junk) public {
+    function testFuzz_anchor_refusesTamperedProof(uint256 seed, uint256 m, uint256 n, uint256 which, bytes32 junk)
+        public
+    {
         n = bound(n, 2, 70);
         m = bound(m, 1, n - 1);
         bytes32[] memory leaves = _leaves(seed, n);
@@ -216,7 +220,9 @@ contract MintmarkAnchorTest is TestBase {
         bytes32[] memory proof = RefTree.consistencyPath(leaves, 1, 2);
         bytes32 root2 = RefTree.root(leaves, 2);
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__ForkedLog.selector, logId, uint64(1), leaves[0], uint64(3), root2)
+            abi.encodeWithSelector(
+                MintmarkAnchor.MintmarkAnchorForkedLog.selector, logId, uint64(1), leaves[0], uint64(3), root2
+            )
         );
         _anchor(3, root2, proof);
         _anchor(2, root2, proof);
@@ -227,12 +233,14 @@ contract MintmarkAnchorTest is TestBase {
         second = uint64(bound(second, 1, first - 1));
         vm.assume(root != other);
         _anchor(first, root, empty);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__TreeShrank.selector, logId, first, second));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorTreeShrank.selector, logId, first, second));
         _anchor(second, other, empty);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__AlreadyAnchored.selector, logId, first, root));
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorAlreadyAnchored.selector, logId, first, root)
+        );
         _anchor(first, root, empty);
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchor__ForkedLog.selector, logId, first, root, first, other)
+            abi.encodeWithSelector(MintmarkAnchor.MintmarkAnchorForkedLog.selector, logId, first, root, first, other)
         );
         _anchor(first, other, empty);
     }
@@ -253,16 +261,26 @@ contract MintmarkAnchorTest is TestBase {
         );
         if (n > 1) {
             uint256 otherIndex = (index + 1) % n;
-            assertFalse(anchorContract.verifyInclusion(logId, uint64(n), leaves[index], uint64(otherIndex), path), "wrong index");
+            assertFalse(
+                anchorContract.verifyInclusion(logId, uint64(n), leaves[index], uint64(otherIndex), path), "wrong index"
+            );
         }
-        assertFalse(anchorContract.verifyInclusion(logId, uint64(n + 1), leaves[index], uint64(index), path), "unanchored size");
+        assertFalse(
+            anchorContract.verifyInclusion(logId, uint64(n + 1), leaves[index], uint64(index), path), "unanchored size"
+        );
         assertFalse(anchorContract.verifyInclusion(logId, uint64(n), leaves[index], uint64(n), path), "index >= size");
-        assertFalse(anchorContract.verifyInclusion(sha256("nope"), uint64(n), leaves[index], uint64(index), path), "unknown log");
+        assertFalse(
+            anchorContract.verifyInclusion(sha256("nope"), uint64(n), leaves[index], uint64(index), path), "unknown log"
+        );
     }
 
-    function testFuzz_verifyInclusion_rejectsTamperedPath(uint256 seed, uint256 n, uint256 index, uint256 which, bytes32 junk)
-        public
-    {
+    function testFuzz_verifyInclusion_rejectsTamperedPath(
+        uint256 seed,
+        uint256 n,
+        uint256 index,
+        uint256 which,
+        bytes32 junk
+    ) public {
         n = bound(n, 2, 70);
         index = bound(index, 0, n - 1);
         bytes32[] memory leaves = _leaves(seed, n);
@@ -276,7 +294,9 @@ contract MintmarkAnchorTest is TestBase {
         assertFalse(anchorContract.verifyInclusion(logId, uint64(n), leaves[index], uint64(index), longer), "too long");
     }
 
-    function testFuzz_verifyInclusion_againstEveryAnchoredSize(uint256 seed, uint256 m, uint256 n, uint256 index) public {
+    function testFuzz_verifyInclusion_againstEveryAnchoredSize(uint256 seed, uint256 m, uint256 n, uint256 index)
+        public
+    {
         n = bound(n, 2, 64);
         m = bound(m, 1, n - 1);
         index = bound(index, 0, m - 1);
@@ -284,11 +304,15 @@ contract MintmarkAnchorTest is TestBase {
         _anchor(m, RefTree.root(leaves, m), empty);
         _anchor(n, RefTree.root(leaves, n), RefTree.consistencyPath(leaves, m, n));
         assertTrue(
-            anchorContract.verifyInclusion(logId, uint64(m), leaves[index], uint64(index), RefTree.inclusionPath(leaves, index, m)),
+            anchorContract.verifyInclusion(
+                logId, uint64(m), leaves[index], uint64(index), RefTree.inclusionPath(leaves, index, m)
+            ),
             "old anchored size still verifies"
         );
         assertTrue(
-            anchorContract.verifyInclusion(logId, uint64(n), leaves[index], uint64(index), RefTree.inclusionPath(leaves, index, n)),
+            anchorContract.verifyInclusion(
+                logId, uint64(n), leaves[index], uint64(index), RefTree.inclusionPath(leaves, index, n)
+            ),
             "new size verifies"
         );
     }

@@ -48,7 +48,10 @@ contract MintmarkLicensesTest is LicensesFixture {
         return _offer(assetId, seller, currency, price, 10, uint64(block.timestamp + 1 days), 1, _onePayee(seller));
     }
 
-    function _buyEth(MintmarkLicenses.Offer memory offer, bytes memory sig, uint32 quantity) internal returns (bytes32) {
+    function _buyEth(MintmarkLicenses.Offer memory offer, bytes memory sig, uint32 quantity)
+        internal
+        returns (bytes32)
+    {
         uint256 amount = offer.price * quantity;
         vm.deal(buyer, amount);
         vm.prank(buyer);
@@ -117,15 +120,18 @@ contract MintmarkLicensesTest is LicensesFixture {
 
     function test_purchase_contractWalletSeller() public {
         ERC1271Wallet wallet = new ERC1271Wallet(vm.addr(SELLER_KEY));
-        MintmarkLicenses.Offer memory offer =
-            _offer(assetId, address(wallet), ETH, 1 ether, 5, uint64(block.timestamp + 1), 3, _onePayee(address(wallet)));
+        MintmarkLicenses.Offer memory offer = _offer(
+            assetId, address(wallet), ETH, 1 ether, 5, uint64(block.timestamp + 1), 3, _onePayee(address(wallet))
+        );
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         _buyEth(offer, sig, 2);
         assertEq(lic.owed(ETH, address(wallet)), 2 ether, "wallet owed");
 
         bytes memory wrong = _sign(SELLER_KEY + 1, offer, address(lic));
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), address(wallet))
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), address(wallet)
+            )
         );
         _buyEth(offer, wrong, 1);
     }
@@ -172,7 +178,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         assertEq(sum, amount, "sum == amount");
         assertLe(amount - floors, n - 1, "dust <= payees - 1");
         uint256[] memory again = lic.computeSplit(amount, p);
-        for (uint256 i = 0; i < n; ++i) assertEq(again[i], shares[i], "deterministic");
+        for (uint256 i = 0; i < n; ++i) {
+            assertEq(again[i], shares[i], "deterministic");
+        }
     }
 
     // ------------------------------------------------------------------ purchase: refusals
@@ -180,7 +188,7 @@ contract MintmarkLicensesTest is LicensesFixture {
     function test_purchase_rejectsZeroQuantity() public {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
-        vm.expectRevert(MintmarkLicenses.MintmarkLicenses__ZeroQuantity.selector);
+        vm.expectRevert(MintmarkLicenses.MintmarkLicensesZeroQuantity.selector);
         _buyEth(offer, sig, 0);
     }
 
@@ -189,7 +197,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         vm.warp(bound(late, uint256(offer.expiry) + 1, type(uint64).max));
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__OfferExpired.selector, _structHash(offer), offer.expiry)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesOfferExpired.selector, _structHash(offer), offer.expiry
+            )
         );
         _buyEth(offer, sig, 1);
     }
@@ -204,7 +214,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         _buyEth(offer, sig, first);
         vm.expectRevert(
             abi.encodeWithSelector(
-                MintmarkLicenses.MintmarkLicenses__SupplyExceeded.selector, _structHash(offer), first, extra, maxSupply
+                MintmarkLicenses.MintmarkLicensesSupplyExceeded.selector, _structHash(offer), first, extra, maxSupply
             )
         );
         _buyEth(offer, sig, extra);
@@ -215,7 +225,11 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, price);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         vm.deal(buyer, sent);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__WrongPayment.selector, uint256(price), uint256(sent)));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesWrongPayment.selector, uint256(price), uint256(sent)
+            )
+        );
         vm.prank(buyer);
         lic.purchase{value: sent}(offer, sig, 1);
     }
@@ -228,7 +242,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         vm.deal(buyer, sent);
         vm.startPrank(buyer);
         usd.approve(address(lic), 5);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__WrongPayment.selector, 0, uint256(sent)));
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesWrongPayment.selector, 0, uint256(sent))
+        );
         lic.purchase{value: sent}(offer, sig, 1);
         vm.stopPrank();
     }
@@ -237,14 +253,16 @@ contract MintmarkLicensesTest is LicensesFixture {
         vm.assume(token != ETH && token != address(usd));
         MintmarkLicenses.Offer memory offer = _basicOffer(token, 1);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__CurrencyNotAllowed.selector, token));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesCurrencyNotAllowed.selector, token));
         vm.prank(buyer);
         lic.purchase(offer, sig, 1);
         // Disallowing an allowed token closes it too.
         lic.setCurrencyAllowed(address(usd), false);
         offer = _basicOffer(address(usd), 1);
         sig = _sign(SELLER_KEY, offer, address(lic));
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__CurrencyNotAllowed.selector, address(usd)));
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesCurrencyNotAllowed.selector, address(usd))
+        );
         vm.prank(buyer);
         lic.purchase(offer, sig, 1);
     }
@@ -261,7 +279,10 @@ contract MintmarkLicensesTest is LicensesFixture {
         uint256 fee1 = (uint256(price) + 99) / 100;
         vm.expectRevert(
             abi.encodeWithSelector(
-                MintmarkLicenses.MintmarkLicenses__TransferShortfall.selector, address(fee), uint256(price), uint256(price) - fee1
+                MintmarkLicenses.MintmarkLicensesTransferShortfall.selector,
+                address(fee),
+                uint256(price),
+                uint256(price) - fee1
             )
         );
         lic.purchase(offer, sig, 1);
@@ -272,22 +293,22 @@ contract MintmarkLicensesTest is LicensesFixture {
     function test_purchase_rejectsBadPayeeLists() public {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1);
         offer.payees = new MintmarkLicenses.Payee[](0);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__PayeeCount.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesPayeeCount.selector, 0));
         _buyEth(offer, _sign(SELLER_KEY, offer, address(lic)), 1);
 
         offer.payees = _payees(1, 51, _distinctAccounts(1, 51));
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__PayeeCount.selector, 51));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesPayeeCount.selector, 51));
         _buyEth(offer, _sign(SELLER_KEY, offer, address(lic)), 1);
 
         offer.payees = _payees(1, 3, _distinctAccounts(1, 3));
         offer.payees[1].account = address(0);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidPayee.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesInvalidPayee.selector, 1));
         _buyEth(offer, _sign(SELLER_KEY, offer, address(lic)), 1);
 
         offer.payees = new MintmarkLicenses.Payee[](2);
         offer.payees[0] = MintmarkLicenses.Payee(seller, 10_000);
         offer.payees[1] = MintmarkLicenses.Payee(buyer, 0);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidPayee.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesInvalidPayee.selector, 1));
         _buyEth(offer, _sign(SELLER_KEY, offer, address(lic)), 1);
     }
 
@@ -300,7 +321,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         offer.payees[0] = MintmarkLicenses.Payee(seller, a);
         offer.payees[1] = MintmarkLicenses.Payee(buyer, b);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__BpsSum.selector, uint256(a) + b));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesBpsSum.selector, uint256(a) + b));
         _buyEth(offer, sig, 1);
     }
 
@@ -315,7 +336,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory cheaper = _basicOffer(ETH, newPrice);
         cheaper.payees = offer.payees;
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(cheaper), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(cheaper), seller
+            )
         );
         _buyEth(cheaper, sig, 1);
         // ...or moves royalty share to itself.
@@ -323,7 +346,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         offer.payees[0].bps = 10_000 - newBps;
         offer.payees[1].bps = newBps;
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), seller
+            )
         );
         _buyEth(offer, sig, 1);
     }
@@ -334,7 +359,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1);
         bytes memory sig = _sign(key, offer, address(lic));
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), seller
+            )
         );
         _buyEth(offer, sig, 1);
     }
@@ -349,7 +376,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         vm.chainId(otherChain);
         assertEq(lic.domainSeparator(), _domainSeparator(address(lic), otherChain), "domain follows chain id");
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), seller
+            )
         );
         _buyEth(offer, sig, 1);
     }
@@ -361,7 +390,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         _buyEth(offer, sig, 1);
         vm.deal(buyer, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), seller
+            )
         );
         vm.prank(buyer);
         other.purchase{value: 1}(offer, sig, 1);
@@ -371,7 +402,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__InvalidSignature.selector, _structHash(offer), seller)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesInvalidSignature.selector, _structHash(offer), seller
+            )
         );
         _buyEth(offer, _malleate(sig), 1);
         _buyEth(offer, sig, 1); // the canonical form still works
@@ -383,7 +416,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         _buyEth(offer, sig, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__SupplyExceeded.selector, _structHash(offer), 1, 1, 1)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesSupplyExceeded.selector, _structHash(offer), 1, 1, 1
+            )
         );
         _buyEth(offer, sig, 1);
     }
@@ -405,7 +440,11 @@ contract MintmarkLicensesTest is LicensesFixture {
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         if (offeredBps < requiredBps) {
             bytes memory err = abi.encodeWithSelector(
-                MintmarkLicenses.MintmarkLicenses__RequiredShareMissing.selector, assetId, parent, requiredBps, uint256(offeredBps)
+                MintmarkLicenses.MintmarkLicensesRequiredShareMissing.selector,
+                assetId,
+                parent,
+                requiredBps,
+                uint256(offeredBps)
             );
             vm.expectRevert(err);
             lic.validateOffer(offer, sig, 1);
@@ -428,7 +467,9 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1 ether); // drops the parent
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         vm.expectRevert(
-            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__RequiredShareMissing.selector, assetId, parent, 1000, 0)
+            abi.encodeWithSelector(
+                MintmarkLicenses.MintmarkLicensesRequiredShareMissing.selector, assetId, parent, 1000, 0
+            )
         );
         _buyEth(offer, sig, 1);
 
@@ -452,22 +493,24 @@ contract MintmarkLicensesTest is LicensesFixture {
         req[0] = MintmarkLicenses.Payee(address(1), uint16(bound(a, 0, 10_000)));
         req[1] = MintmarkLicenses.Payee(address(2), uint16(bound(b, 0, 10_000)));
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.REGISTRAR_ROLE())
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.REGISTRAR_ROLE()
+            )
         );
         vm.prank(caller);
         lic.setRequiredShares(assetId, req);
         if (req[0].bps == 0 || req[1].bps == 0 || uint256(req[0].bps) + req[1].bps > 10_000) {
-            vm.expectRevert(MintmarkLicenses.MintmarkLicenses__InvalidRequiredShares.selector);
+            vm.expectRevert(MintmarkLicenses.MintmarkLicensesInvalidRequiredShares.selector);
             lic.setRequiredShares(assetId, req);
         } else {
             lic.setRequiredShares(assetId, req);
             assertEq(lic.requiredShares(assetId)[1].bps, req[1].bps, "stored");
         }
         req[0].account = address(0);
-        vm.expectRevert(MintmarkLicenses.MintmarkLicenses__InvalidRequiredShares.selector);
+        vm.expectRevert(MintmarkLicenses.MintmarkLicensesInvalidRequiredShares.selector);
         lic.setRequiredShares(assetId, req);
         MintmarkLicenses.Payee[] memory tooMany = _payees(1, 51, _distinctAccounts(2, 51));
-        vm.expectRevert(MintmarkLicenses.MintmarkLicenses__InvalidRequiredShares.selector);
+        vm.expectRevert(MintmarkLicenses.MintmarkLicensesInvalidRequiredShares.selector);
         lic.setRequiredShares(assetId, tooMany);
     }
 
@@ -478,7 +521,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         MintmarkLicenses.Offer memory offer = _basicOffer(ETH, 1);
         bytes memory sig = _sign(SELLER_KEY, offer, address(lic));
         bytes32 h = _structHash(offer);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__NotSeller.selector, caller, seller));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesNotSeller.selector, caller, seller));
         vm.prank(caller);
         lic.cancelOffer(offer);
         _buyEth(offer, sig, 1);
@@ -487,7 +530,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         vm.prank(seller);
         lic.cancelOffer(offer);
         assertTrue(lic.offerCancelled(h), "cancelled");
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__OfferIsCancelled.selector, h));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesOfferIsCancelled.selector, h));
         _buyEth(offer, sig, 1);
     }
 
@@ -505,9 +548,13 @@ contract MintmarkLicensesTest is LicensesFixture {
         lic.cancelNonce(nonce);
         assertTrue(lic.nonceCancelled(seller, nonce), "cancelled");
         assertFalse(lic.nonceCancelled(stranger, nonce), "per seller");
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__NonceIsCancelled.selector, seller, nonce));
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesNonceIsCancelled.selector, seller, nonce)
+        );
         _buyEth(a, sigA, 1);
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__NonceIsCancelled.selector, seller, nonce));
+        vm.expectRevert(
+            abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesNonceIsCancelled.selector, seller, nonce)
+        );
         _buyEth(b, sigB, 1);
     }
 
@@ -527,7 +574,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         assertEq(seller.balance - before, amount, "paid");
         assertEq(lic.owed(ETH, seller), 0, "zeroed");
         assertEq(lic.totalOwed(ETH), 0, "total zeroed");
-        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicenses__NothingOwed.selector, seller, ETH));
+        vm.expectRevert(abi.encodeWithSelector(MintmarkLicenses.MintmarkLicensesNothingOwed.selector, seller, ETH));
         vm.prank(seller);
         lic.withdraw(ETH);
     }
@@ -546,7 +593,7 @@ contract MintmarkLicensesTest is LicensesFixture {
         vm.prank(seller);
         lic.withdrawTo(address(usd), payable(to));
         assertEq(usd.balanceOf(to) - before, price, "paid to recipient");
-        vm.expectRevert(MintmarkLicenses.MintmarkLicenses__ZeroRecipient.selector);
+        vm.expectRevert(MintmarkLicenses.MintmarkLicensesZeroRecipient.selector);
         vm.prank(seller);
         lic.withdrawTo(address(usd), payable(address(0)));
     }
@@ -617,12 +664,18 @@ contract MintmarkLicensesTest is LicensesFixture {
     function testFuzz_adminSelectors_refuseStrangers(address caller) public {
         vm.assume(caller != address(this));
         vm.startPrank(caller);
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.PAUSER_ROLE()));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.PAUSER_ROLE())
+        );
         lic.pause();
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.PAUSER_ROLE()));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.PAUSER_ROLE())
+        );
         lic.unpause();
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.CURRENCY_ROLE())
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, caller, lic.CURRENCY_ROLE()
+            )
         );
         lic.setCurrencyAllowed(address(usd), false);
         vm.stopPrank();
@@ -630,7 +683,7 @@ contract MintmarkLicensesTest is LicensesFixture {
     }
 
     function test_setCurrencyAllowed_rejectsEthAndTracksState() public {
-        vm.expectRevert(MintmarkLicenses.MintmarkLicenses__NotAnErc20.selector);
+        vm.expectRevert(MintmarkLicenses.MintmarkLicensesNotAnErc20.selector);
         lic.setCurrencyAllowed(ETH, false);
         assertTrue(lic.currencyAllowed(ETH), "eth always allowed");
         lic.setCurrencyAllowed(address(usd), false);

@@ -26,13 +26,11 @@ library MerkleProofs {
     /// @notice RFC 9162 §2.1.3.2: does `proof` show leaf `leafHash` at `index` in the tree of
     ///         `treeSize` leaves whose root is `root`?
     /// @param leafHash The leaf hash, SHA-256(0x00 || entry).
-    function verifyInclusion(
-        bytes32 root,
-        uint256 treeSize,
-        bytes32 leafHash,
-        uint256 index,
-        bytes32[] calldata proof
-    ) internal view returns (bool) {
+    function verifyInclusion(bytes32 root, uint256 treeSize, bytes32 leafHash, uint256 index, bytes32[] calldata proof)
+        internal
+        view
+        returns (bool)
+    {
         if (index >= treeSize) return false;
         uint256 fn = index;
         uint256 sn = treeSize - 1;

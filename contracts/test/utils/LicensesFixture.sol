@@ -6,7 +6,11 @@ import {TestBase} from "./TestBase.sol";
 
 /// @notice Offer building and signing shared by the licence tests and handlers.
 abstract contract LicensesFixture is TestBase {
-    function _payees(uint256 seed, uint256 n, address[] memory pool) internal pure returns (MintmarkLicenses.Payee[] memory payees) {
+    function _payees(uint256 seed, uint256 n, address[] memory pool)
+        internal
+        pure
+        returns (MintmarkLicenses.Payee[] memory payees)
+    {
         payees = new MintmarkLicenses.Payee[](n);
         uint256 left = 10_000 - n; // every payee gets at least 1 bps
         for (uint256 i = 0; i < n; ++i) {
@@ -53,7 +57,11 @@ abstract contract LicensesFixture is TestBase {
         for (uint256 i = 0; i < offer.payees.length; ++i) {
             packed = abi.encodePacked(
                 packed,
-                keccak256(abi.encode(keccak256("Payee(address account,uint16 bps)"), offer.payees[i].account, offer.payees[i].bps))
+                keccak256(
+                    abi.encode(
+                        keccak256("Payee(address account,uint16 bps)"), offer.payees[i].account, offer.payees[i].bps
+                    )
+                )
             );
         }
         return keccak256(

@@ -39,7 +39,11 @@ library RefTree {
     }
 
     /// @notice PROOF(m, D[0:size]) = SUBPROOF(m, D[0:size], true).
-    function consistencyPath(bytes32[] memory leaves, uint256 m, uint256 size) internal pure returns (bytes32[] memory) {
+    function consistencyPath(bytes32[] memory leaves, uint256 m, uint256 size)
+        internal
+        pure
+        returns (bytes32[] memory)
+    {
         bytes32[] memory out = new bytes32[](130);
         uint256 len = _subproof(leaves, m, 0, size, true, out, 0);
         return _trim(out, len);
@@ -92,7 +96,9 @@ library RefTree {
 
     function _trim(bytes32[] memory out, uint256 len) private pure returns (bytes32[] memory trimmed) {
         trimmed = new bytes32[](len);
-        for (uint256 i = 0; i < len; ++i) trimmed[i] = out[i];
+        for (uint256 i = 0; i < len; ++i) {
+            trimmed[i] = out[i];
+        }
     }
 }
 
@@ -112,7 +118,11 @@ library VirtualTree {
 
     /// @dev Perfect subtrees are opaque unless they hold `focus` (inclusion: the leaf) or
     ///      straddle it (consistency: the old size), per `straddle`.
-    function root(uint256 seed, uint256 start, uint256 end, uint256 focus, bool straddle) internal pure returns (bytes32) {
+    function root(uint256 seed, uint256 start, uint256 end, uint256 focus, bool straddle)
+        internal
+        pure
+        returns (bytes32)
+    {
         uint256 n = end - start;
         bool touches = straddle ? (start < focus && focus < end) : (start <= focus && focus < end);
         if (_isPow2(n) && !touches) return _opaque(seed, start, n);
@@ -145,7 +155,9 @@ library VirtualTree {
             ++len;
         }
         path = new bytes32[](len);
-        for (uint256 i = 0; i < len; ++i) path[i] = out[len - 1 - i];
+        for (uint256 i = 0; i < len; ++i) {
+            path[i] = out[len - 1 - i];
+        }
     }
 
     /// @dev SUBPROOF(m, D[0:n], true) over the virtual tree, leaf-side first.
@@ -174,6 +186,8 @@ library VirtualTree {
             }
         }
         path = new bytes32[](len);
-        for (uint256 i = 0; i < len; ++i) path[i] = out[len - 1 - i];
+        for (uint256 i = 0; i < len; ++i) {
+            path[i] = out[len - 1 - i];
+        }
     }
 }
