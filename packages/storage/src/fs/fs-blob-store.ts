@@ -30,10 +30,14 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
   const tmpDir = path.join(root, 'tmp')
   const profile = options.profile
 
-  /** Path of a blob; the CID is parsed first so no caller string ever reaches the filesystem. */
+  /**
+   * Path of a blob; the CID is parsed first so no caller string ever reaches the filesystem.
+   * 32 shard directories (the next-to-last base32 character): few enough that a group commit
+   * fsyncs at most 32 directories, however many blobs it holds.
+   */
   function pathOf(cid: string): string {
     const parsed = parseContentId(cid)
-    return path.join(blobsDir, parsed.slice(-3, -1), parsed)
+    return path.join(blobsDir, parsed.slice(-2, -1), parsed)
   }
 
   let dirsReady: Promise<void> | undefined

@@ -21,6 +21,9 @@ CREATE TABLE entries (
 ) STRICT;
 CREATE INDEX entries_asset ON entries (asset_cid, idx);
 CREATE INDEX entries_creator ON entries (creator, idx);
+-- "Has this creator already claimed this asset?" (restartable register): without it the planner
+-- walks every entry of the creator.
+CREATE INDEX entries_asset_creator ON entries (asset_cid, creator);
 
 -- Every perfect subtree hash: (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level).
 CREATE TABLE nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) STRICT, WITHOUT ROWID;
