@@ -69,9 +69,12 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
     if (stat.isDirectory()) {
       throw new MintmarkError('FILE_UNREADABLE', 'Path is a directory, not a file.', { details: path })
     }
-    const buffers = [Buffer.allocUnsafeSlow(readSize), Buffer.allocUnsafeSlow(readSize)] as const
+    // Buffers no larger than the file (+1 to see the end): fresh multi-MiB buffers cost page faults
+    // that dominate hashing a small file.
+    const size = Math.max(1, Math.min(readSize, stat.size + 1))
+    const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const
     const read = (index: 0 | 1, position: number) => {
-      const promise = handle.read(buffers[index], 0, readSize, position)
+      const promise = handle.read(buffers[index], 0, size, position)
       inFlight = promise.catch(() => undefined)
       return promise
     }
