@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseJson } from '../canonical/index.js'
 import { MintmarkError } from '../errors/base.js'
+import { errorFromIssues } from '../errors/from-zod.js'
 import { hex32Schema, logEntrySchema } from '../log/log-entry.js'
 
 export const bundleMediaType = 'application/vnd.mintmark.bundle.v1+json'
@@ -55,16 +56,7 @@ export function bundleFromJSON(value: unknown): ProvenanceBundle {
       })
   }
   const parsed = bundleSchema.safeParse(value)
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))]
-    throw new MintmarkError('BUNDLE_INVALID', 'The provenance bundle is malformed.', {
-      fields,
-      details: parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; '),
-    })
-  }
+  if (!parsed.success) throw errorFromIssues('BUNDLE_INVALID', 'The provenance bundle is malformed.', parsed.error.issues)
   return parsed.data
 }
 

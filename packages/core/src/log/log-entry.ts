@@ -2,6 +2,7 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
 import { canonicalizeToBytes, parseJson } from '../canonical/index.js'
 import { MintmarkError } from '../errors/base.js'
+import { errorFromIssues } from '../errors/from-zod.js'
 import { manifestSchema } from '../manifest/index.js'
 import { leafHash } from '../merkle/index.js'
 
@@ -55,16 +56,7 @@ export function decodeLogEntry(data: Uint8Array): LogEntry {
 /** Validates a plain value as a log entry; throws STATEMENT_SCHEMA_INVALID with the failing paths. */
 export function toLogEntry(value: unknown): LogEntry {
   const parsed = logEntrySchema.safeParse(value)
-  if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)')
-    throw new MintmarkError('STATEMENT_SCHEMA_INVALID', 'Log entry does not match the statement schema.', {
-      fields,
-      details: parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-        .join('; '),
-    })
-  }
+  if (!parsed.success) throw errorFromIssues('STATEMENT_SCHEMA_INVALID', 'Log entry does not match the statement schema.', parsed.error.issues)
   return parsed.data
 }
 
