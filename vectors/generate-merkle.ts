@@ -33,7 +33,8 @@ export const merkleVectorsUrl = new URL('./merkle.json', import.meta.url)
 
 /** transparency-dev/merkle testonly.LeafInputs() and RootHashes() (sizes 0..8). */
 const publishedLeafInputs = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f']
-const publishedRoots = [
+/** transparency-dev/merkle testonly.RootHashes(), sizes 0..8: the published values, not ours. */
+export const publishedRoots = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
