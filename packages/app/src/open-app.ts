@@ -9,8 +9,6 @@ import {
   decodeLogEntry,
   formatCheckpoint,
   inclusionProofPlan,
-  leafHash,
-  parseCheckpoint,
   signNote,
   verifyConsistencyProof,
   type Did,
@@ -85,16 +83,23 @@ export async function openApp(parameters: OpenAppParameters) {
     return toCheckpointed(c)
   }
 
-  /** The bundle for one log entry, proven against the first checkpoint that holds it (signing one if needed). */
-  async function bundleForEntry(index: number): Promise<ProvenanceBundle> {
-    const stored = store.getEntry(index)
-    if (!stored) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${index}.`)
+  /**
+   * The bundle for one log entry, proven against the first checkpoint that holds it (signing one if
+   * needed). Pass the entry when the caller already decoded it, to skip a second read and decode.
+   */
+  async function bundleForEntry(index: number, decoded?: LogEntry): Promise<ProvenanceBundle> {
+    let entry = decoded
+    if (!entry) {
+      const stored = store.getEntry(index)
+      if (!stored) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${index}.`)
+      entry = decodeLogEntry(stored.data)
+    }
     const checkpoint = store.checkpointCovering(index) ?? (await issueCheckpoint())
     const plan = inclusionProofPlan(index, checkpoint.size)
     const hashes = plan.assemble(store.getNodes(plan.nodes)).map((h) => bytesToHex(h))
     return {
       mediaType: bundleMediaType,
-      entry: decodeLogEntry(stored.data),
+      entry,
       inclusion: { logIndex: index, treeSize: checkpoint.size, hashes },
       checkpoint: checkpoint.note,
       logKey,
@@ -102,8 +107,9 @@ export async function openApp(parameters: OpenAppParameters) {
     }
   }
 
-  function entriesFor(cid: string): { index: number; entry: LogEntry }[] {
-    return store.entriesForAsset(cid).map((e) => ({ index: e.index, entry: decodeLogEntry(e.data) }))
+  /** Every claim on an asset, oldest first, decoded, with its stored leaf hash. */
+  function entriesFor(cid: string): { index: number; leafHash: Uint8Array; entry: LogEntry }[] {
+    return store.entriesForAsset(cid).map((e) => ({ index: e.index, leafHash: e.leafHash, entry: decodeLogEntry(e.data) }))
   }
 
   return {
@@ -117,9 +123,6 @@ export async function openApp(parameters: OpenAppParameters) {
     issueCheckpoint,
     bundleForEntry,
     entriesFor,
-    /** Leaf hash recomputed from stored leaf data (used by the audit). */
-    recomputeLeafHash: (data: Uint8Array): Uint8Array => leafHash(data),
-    parseCheckpointNote: (note: string) => parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1)),
     close(): void {
       store.close()
     },

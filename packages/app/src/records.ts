@@ -7,9 +7,9 @@ export function showAsset(ctx: AppContext, cidText: string) {
   const cid = parseContentId(cidText)
   const asset = ctx.store.getAsset(cid)
   if (!asset) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
-  const claims = ctx.entriesFor(cid).map(({ index, entry }) => ({
+  const claims = ctx.entriesFor(cid).map(({ index, leafHash, entry }) => ({
     logIndex: index,
-    leafHash: bytesToHex(ctx.recomputeLeafHash(ctx.store.getEntry(index)?.data ?? new Uint8Array())),
+    leafHash: bytesToHex(leafHash),
     creator: entry.statement.creator,
     createdAt: entry.statement.createdAt,
     prior: entry.prior ?? [],
@@ -37,7 +37,7 @@ export async function exportBundle(ctx: AppContext, cidText: string, logIndex?: 
   if (!entries.length) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
   const chosen = logIndex === undefined ? entries[0] : entries.find((e) => e.index === logIndex)
   if (!chosen) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `Log entry ${logIndex} is not a claim on ${cid}.`)
-  return ctx.bundleForEntry(chosen.index)
+  return ctx.bundleForEntry(chosen.index, chosen.entry)
 }
 
 /** The latest signed checkpoint, signing a new one first if the log grew. */

@@ -24,7 +24,7 @@ export async function verifyFile(ctx: AppContext, file: string): Promise<VerifyR
     return { verdict: deriveVerdict(checks), checks }
   }
   const first = entries[0] as (typeof entries)[number]
-  const bundle = await ctx.bundleForEntry(first.index)
+  const bundle = await ctx.bundleForEntry(first.index, first.entry)
   const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify })
   return {
     ...report,
