@@ -74,10 +74,10 @@ describe('kill -9 during bulk register', () => {
     for (let i = 0; i < KILLS; i++) {
       const dir = await makeBatch(i)
       lastDir = dir
-      // Four in five kills land mid-ingest (0–250 ms after the first acknowledgement); the rest
-      // anywhere from process start-up on.
+      // Four in five kills land mid-ingest (0–100 ms after the first acknowledgement: a batch of
+      // 500 small files is ingested in a few hundred ms); the rest anywhere from process start-up on.
       const midIngest = i % 5 !== 0
-      const { acks, killed } = await registerAndKill(dir, midIngest ? Math.floor(Math.random() * 250) : 50 + Math.floor(Math.random() * 1000), midIngest)
+      const { acks, killed } = await registerAndKill(dir, midIngest ? Math.floor(Math.random() * 100) : 50 + Math.floor(Math.random() * 500), midIngest)
       if (killed) kills++
       for (const a of acks) acknowledged.set(a.cid, a)
 

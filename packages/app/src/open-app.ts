@@ -39,12 +39,22 @@ export async function openApp(parameters: OpenAppParameters) {
   const logKeyFile = await readKeyFile(paths.logKey, {})
   const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)
   const logKey = logVerifierKey(config.logOrigin, logKeyFile.secretKey)
+  let creatorKey: Promise<{ secretKey: Uint8Array; did: Did }> | undefined
   let signer: ReturnType<typeof createNodeEd25519Signer> | undefined
+
+  /** The creator's key, decrypted once per context. */
+  function getCreatorKey(): Promise<{ secretKey: Uint8Array; did: Did }> {
+    creatorKey ??= readKeyFile(paths.creatorKey, { passphrase: parameters.passphrase }).then((k) => ({ secretKey: k.secretKey, did: k.did as Did }))
+    creatorKey.catch(() => {
+      creatorKey = undefined
+    })
+    return creatorKey
+  }
 
   async function getSigner() {
     if (!signer) {
-      const { secretKey, did } = await readKeyFile(paths.creatorKey, { passphrase: parameters.passphrase })
-      signer = createNodeEd25519Signer(secretKey, did as Did)
+      const { secretKey, did } = await getCreatorKey()
+      signer = createNodeEd25519Signer(secretKey, did)
     }
     return signer
   }
@@ -125,6 +135,7 @@ export async function openApp(parameters: OpenAppParameters) {
     entriesFor,
     close(): void {
       store.close()
+      blobs.close()
     },
   }
 }

@@ -1,42 +1,16 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import {
-  type LogEntry,
-  type Manifest,
-  type ManifestInput,
-  MintmarkError,
-  createManifest,
-  encodeLogEntry,
-  leafHash,
-  signStatement,
-  statementSigningInput,
-} from '@mintmark/core'
-import { probeImage } from '@mintmark/media'
+import { MintmarkError, createManifest } from '@mintmark/core'
 import type { EntryDraft } from '@mintmark/storage'
-import { sniffMediaType } from './media-type.js'
 import type { AppContext } from './open-app.js'
+import { type PreparedAsset, type RegisterTemplate, buildManifestInput, describeAndSign, encodeClaim, inspectMedia, prepareAsset } from './prepare-asset.js'
 
-
-/** What every asset of one register call shares: how it was made and on what terms. */
-export type RegisterTemplate = {
-  digitalSourceType: Manifest['digitalSourceType']
-  generation?: Manifest['generation'] | undefined
-  datasets?: Manifest['datasets'] | undefined
-  parents?: Manifest['parents'] | undefined
-  edits?: Manifest['edits'] | undefined
-  license: Manifest['rights']['license']
-  /** Royalty split; default: all to the creator. */
-  royalties?: Manifest['rights']['royalties'] | undefined
-  trainingMining?: Manifest['rights']['trainingMining'] | undefined
-  title?: string | undefined
-  description?: string | undefined
-}
+export type { RegisterTemplate } from './prepare-asset.js'
 
 export type RegisterParameters = RegisterTemplate & {
   files: readonly string[]
-  /** Files hashed and stored at once (I/O overlaps; hashing spreads over the libuv pool). */
+  /** Files in flight at once (large files' I/O overlaps; small files are read synchronously, see prepare-asset.ts). */
   concurrency?: number | undefined
   /** Entries per group commit (one SQLite transaction, one fsync). */
   batchSize?: number | undefined
@@ -67,7 +41,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
   const files = await checkFiles(parameters.files)
   const signer = await ctx.getSigner()
   // Validate the shared part once, before any write, so a bad flag changes nothing.
-  createManifest(buildManifestInput(parameters, signer.did, placeholderAsset, ctx.clock.now()))
+  createManifest(buildManifestInput(parameters, signer.did, placeholderAsset, ctx.clock.now().toISOString()))
 
   const registered: RegisteredAsset[] = []
   const skipped: { file: string; cid: string }[] = []
@@ -90,7 +64,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
     let results: { index: number; leafHash: Uint8Array; created: boolean }[]
     try {
       // Blobs first, durably (their directory entries too), then the rows that reference them.
-      await ctx.blobs.flushDirs()
+      await ctx.blobs.flush()
       results = ctx.store.appendEntries(items.map((i) => i.draft))
     } catch (error) {
       commitError = error
@@ -115,61 +89,76 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
       parameters.onProgress?.({ type: 'register:checkpoint:signed', size: c.size })
     }
   }
+  let committing = false
   const flush = (): Promise<void> => {
-    flushing = flushing.then(commitBatch)
+    committing = true
+    flushing = flushing.then(commitBatch).finally(() => {
+      committing = false
+    })
     return flushing
   }
+  // Producers do not wait for a commit to finish (one commit in flight while the next group
+  // fills), unless too many records are waiting: then they wait, bounding memory.
   const enqueue = async (item: (typeof pending)[number]): Promise<void> => {
     pending.push(item)
-    if (pending.length >= batchSize) await flush()
+    if (pending.length >= batchSize && !committing) void flush()
+    else if (pending.length >= 4 * batchSize) await flushing
     else flushTimer ??= setTimeout(() => void flush(), 20)
+  }
+
+  const template = templateOf(parameters)
+
+  const skip = (file: string, cid: string) => {
+    skipped.push({ file, cid })
+    parameters.onProgress?.({ type: 'register:asset:skipped', file, cid, reason: 'already-registered' })
+  }
+
+  /** Small files: read once, hashed, signed, then stored (packed, not yet durable) and queued. */
+  async function small(p: PreparedAsset): Promise<void> {
+    parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: p.asset.size })
+    if (ctx.store.hasClaimBy(p.asset.cid, signer.did)) return skip(p.file, p.asset.cid)
+    await ctx.blobs.putHashed(p.asset, p.bytes, { deferSync: true })
+    await enqueue(queued(p.file, p.asset, p.signed, p.statementHash, p.firstClaim))
+  }
+
+  /** Large files: streamed into the blob store (hashing while copying), then described and signed. */
+  async function large(file: string, createdAt: string): Promise<void> {
+    const { mediaType, dimensions } = await inspectMedia(file)
+    const put = await ctx.blobs.putFile(file, { signal: parameters.signal, deferSync: true })
+    parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
+    if (ctx.store.hasClaimBy(put.cid, signer.did)) return skip(file, put.cid)
+    const asset = { cid: put.cid, sha256: put.sha256, size: put.size, mediaType, ...(dimensions ? { dimensions } : {}) }
+    const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), createdAt)
+    await enqueue(queued(file, asset, signed, statementHash, firstClaim))
+  }
+
+  function queued(
+    file: string,
+    asset: { cid: string; sha256: string; size: number; mediaType: string },
+    signed: PreparedAsset['signed'],
+    statementHash: Uint8Array,
+    firstClaim: PreparedAsset['firstClaim'],
+  ): (typeof pending)[number] {
+    const draft: EntryDraft = {
+      statementHash,
+      kind: signed.statement.type,
+      assetCid: asset.cid,
+      creator: signer.did,
+      createdAt: signed.statement.createdAt,
+      asset: { cid: asset.cid, sha256: asset.sha256, size: asset.size, mediaType: asset.mediaType },
+      parents: (signed.statement.parents ?? []).map((p) => ({ cid: p.cid, relation: p.relation })),
+      build: (prior) =>
+        prior.length === 0 ? firstClaim : encodeClaim(signed, prior.map((p) => ({ index: p.index, leafHash: bytesToHex(p.leafHash) }))),
+    }
+    return { draft, file, put: { cid: asset.cid, sha256: asset.sha256, size: asset.size }, mediaType: asset.mediaType }
   }
 
   async function one(file: string): Promise<void> {
     parameters.signal?.throwIfAborted()
-    // Images are read once into memory and checked (format, limits, polyglots) before anything is
-    // stored; other media stream through the blob store.
-    const media = await inspectMedia(file)
-    const put = media.bytes
-      ? await ctx.blobs.putBytes(media.bytes, { deferDirSync: true })
-      : await ctx.blobs.putFile(file, { signal: parameters.signal, deferDirSync: true })
-    parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
-    if (ctx.store.hasClaimBy(put.cid, signer.did)) {
-      skipped.push({ file, cid: put.cid })
-      parameters.onProgress?.({ type: 'register:asset:skipped', file, cid: put.cid, reason: 'already-registered' })
-      return
-    }
-    const mediaType = media.mediaType
-    const described: ManifestInput['asset'] = {
-      cid: put.cid,
-      sha256: put.sha256,
-      size: put.size,
-      mediaType,
-      title: parameters.title ?? path.basename(file),
-      ...(media.dimensions ? { dimensions: media.dimensions } : {}),
-    }
-    const manifest = createManifest(buildManifestInput(parameters, signer.did, described, ctx.clock.now()))
-    const signed = await signStatement(manifest, signer)
-    const draft: EntryDraft = {
-      statementHash: sha256(statementSigningInput(manifest)),
-      kind: manifest.type,
-      assetCid: put.cid,
-      creator: signer.did,
-      createdAt: manifest.createdAt,
-      asset: { cid: put.cid, sha256: put.sha256, size: put.size, mediaType },
-      parents: (manifest.parents ?? []).map((p) => ({ cid: p.cid, relation: p.relation })),
-      build(prior) {
-        const entry: LogEntry = {
-          v: 1,
-          statement: signed.statement,
-          signature: signed.signature,
-          ...(prior.length ? { prior: prior.map((p) => ({ index: p.index, leafHash: bytesToHex(p.leafHash) })) } : {}),
-        }
-        const data = encodeLogEntry(entry)
-        return { data, leafHash: leafHash(data) }
-      },
-    }
-    await enqueue({ draft, file, put: { cid: put.cid, sha256: put.sha256, size: put.size }, mediaType })
+    const createdAt = ctx.clock.now().toISOString()
+    const prepared = await prepareAsset({ file, createdAt, template, signer, profile: ctx.config.profile })
+    if (prepared) await small(prepared)
+    else await large(file, createdAt)
   }
 
   const queue = [...files]
@@ -200,23 +189,9 @@ const placeholderAsset = {
   mediaType: 'application/octet-stream',
 }
 
-function buildManifestInput(t: RegisterTemplate, creator: string, asset: ManifestInput['asset'], now: Date): ManifestInput {
-  return {
-    asset: { ...asset, ...(t.description ? { description: t.description } : {}) },
-    digitalSourceType: t.digitalSourceType,
-    ...(t.generation ? { generation: t.generation } : {}),
-    ...(t.datasets?.length ? { datasets: t.datasets } : {}),
-    ...(t.parents?.length ? { parents: t.parents } : {}),
-    ...(t.edits?.length ? { edits: t.edits } : {}),
-    rights: {
-      owner: creator,
-      license: t.license,
-      royalties: t.royalties?.length ? t.royalties : [{ payee: creator, bps: 10_000 }],
-      ...(t.trainingMining ? { trainingMining: t.trainingMining } : {}),
-    },
-    creator,
-    createdAt: now.toISOString(),
-  } as ManifestInput
+function templateOf(p: RegisterParameters): RegisterTemplate {
+  const { files, concurrency, batchSize, onProgress, signal, ...template } = p
+  return template
 }
 
 /** Every input must be a readable regular file before anything is written. */
@@ -234,40 +209,3 @@ async function checkFiles(files: readonly string[]): Promise<string[]> {
   return out
 }
 
-const imageExtensions = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff'])
-const maxInMemoryImage = 256 * 1024 * 1024
-const maxInMemoryFile = 8 * 1024 * 1024
-
-/** Media type from magic bytes; for images also the dimensions, after the decoder's safety checks. */
-async function inspectMedia(file: string): Promise<{ mediaType: string; dimensions?: { width: number; height: number }; bytes?: Uint8Array }> {
-  // Small files are read whole, once; large ones are sniffed from their first bytes and streamed.
-  const { size } = await fsp.stat(file)
-  const whole = size <= maxInMemoryFile ? new Uint8Array(await fsp.readFile(file)) : undefined
-  const mediaType = sniffMediaType(whole ?? (await readHeader(file)), file)
-  const ext = path.extname(file).slice(1).toLowerCase()
-  if (!mediaType.startsWith('image/')) {
-    if (imageExtensions.has(ext))
-      throw new MintmarkError('IMAGE_INVALID', `${path.basename(file)} is named as an image but its bytes are not a ${ext.toUpperCase()} image.`)
-    return whole ? { mediaType, bytes: whole } : { mediaType }
-  }
-  if (size > maxInMemoryImage) return { mediaType }
-  const bytes = whole ?? new Uint8Array(await fsp.readFile(file))
-  try {
-    const probe = await probeImage(bytes)
-    return { mediaType: probe.mediaType, dimensions: { width: probe.width, height: probe.height }, bytes }
-  } catch (error) {
-    if (error instanceof MintmarkError) throw new MintmarkError(error.code, `${path.basename(file)}: ${error.shortMessage}`, { cause: error })
-    throw error
-  }
-}
-
-async function readHeader(file: string): Promise<Uint8Array> {
-  const fh = await fsp.open(file, 'r')
-  try {
-    const buf = Buffer.alloc(64)
-    const { bytesRead } = await fh.read(buf, 0, 64, 0)
-    return buf.subarray(0, bytesRead)
-  } finally {
-    await fh.close()
-  }
-}

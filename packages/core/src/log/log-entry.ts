@@ -1,6 +1,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { z } from 'zod'
-import { canonicalizeToBytes, parseJson } from '../canonical/index.js'
+import { canonicalize, canonicalizeToBytes, parseJson } from '../canonical/index.js'
 import { MintmarkError } from '../errors/base.js'
 import { errorFromIssues } from '../errors/from-zod.js'
 import { manifestSchema } from '../manifest/index.js'
@@ -37,9 +37,18 @@ export const logEntrySchema = z
 export type LogEntry = z.infer<typeof logEntrySchema>
 export type PriorClaim = z.infer<typeof priorClaimSchema>
 
-/** The leaf data of an entry: its RFC 8785 canonical bytes. */
-export function encodeLogEntry(entry: LogEntry): Uint8Array {
-  return canonicalizeToBytes(entry)
+const encoder = new TextEncoder()
+
+/**
+ * The leaf data of an entry: its RFC 8785 canonical bytes. A caller that already holds the
+ * statement's canonical JSON (it signed it) passes it as `statementJcs`, and the statement is not
+ * serialised a second time: JCS of an object is its members in key order, each value in JCS, so
+ * the entry's bytes are composed around it (keys: prior < signature < statement < v).
+ */
+export function encodeLogEntry(entry: LogEntry, options: { statementJcs?: string | undefined } = {}): Uint8Array {
+  if (options.statementJcs === undefined) return canonicalizeToBytes(entry)
+  const prior = entry.prior ? `"prior":${canonicalize(entry.prior)},` : ''
+  return encoder.encode(`{${prior}"signature":${canonicalize(entry.signature)},"statement":${options.statementJcs},"v":${canonicalize(entry.v)}}`)
 }
 
 /** Parses leaf data back into an entry; throws STATEMENT_SCHEMA_INVALID or JSON_INVALID. */

@@ -1,34 +1,43 @@
 import { randomBytes } from 'node:crypto'
-import { constants, promises as fsp } from 'node:fs'
+import { constants, existsSync, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { type CidProfileName, type ContentId, MintmarkError, createContentHasher, parseContentId } from '@mintmark/core'
 import { nodeSha256 } from './hash-file.js'
+import { createPacks } from './packs.js'
 
-export type FsBlobStoreOptions = { root: string; profile?: CidProfileName }
+export type FsBlobStoreOptions = {
+  root: string
+  profile?: CidProfileName
+  /** Blobs up to this size are appended to pack files instead of getting a file each (default 8 MiB; 0 turns packs off). */
+  packMaxBlobBytes?: number
+}
 
 export type PutResult = { cid: ContentId; sha256: string; size: number; stored: boolean }
 
 /**
- * `deferDirSync`: the blob's rename is not yet durable when the put returns; the caller must call
- * `flushDirs()` before it acknowledges anything that references the blob (group commit).
+ * `deferSync`: the blob is not yet durable when the put returns; the caller must call `flush()`
+ * before it acknowledges anything that references the blob (group commit).
  */
-export type PutOptions = { signal?: AbortSignal | undefined; deferDirSync?: boolean | undefined }
+export type PutOptions = { signal?: AbortSignal | undefined; deferSync?: boolean | undefined }
 
 export type FsBlobStore = ReturnType<typeof createFsBlobStore>
 
 const readSize = 1 << 20
 
 /**
- * A content-addressed blob store on the filesystem. Writes go to a temporary file that is
- * fsynced, renamed into place and made durable with a directory fsync, so a blob is either whole
- * or absent after a crash. Reads re-hash the bytes: a blob that does not hash to its CID is
- * never returned.
+ * A content-addressed blob store on the filesystem. Large blobs get a file each: written to a
+ * temporary file that is fsynced, renamed into place and made durable with a directory fsync, so
+ * a blob is either whole or absent after a crash. Small blobs are appended to pack files (see
+ * packs.ts: one fsync per group instead of one per blob). Reads re-hash the bytes: a blob that
+ * does not hash to its CID is never returned.
  */
 export function createFsBlobStore(options: FsBlobStoreOptions) {
   const root = path.resolve(options.root)
   const blobsDir = path.join(root, 'blobs')
   const tmpDir = path.join(root, 'tmp')
   const profile = options.profile
+  const packMax = options.packMaxBlobBytes ?? 8 * 1024 * 1024
+  const packs = createPacks(path.join(root, 'packs'))
 
   /**
    * Path of a blob; the CID is parsed first so no caller string ever reaches the filesystem.
@@ -50,11 +59,11 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     return dirsReady
   }
 
-  // Directories whose renames are not yet durable (puts with `deferDirSync`): flushDirs() makes
-  // them durable in one parallel pass, before the caller acknowledges anything.
+  // Directories whose renames are not yet durable (puts with `deferSync`): flush() makes them
+  // durable in one parallel pass, before the caller acknowledges anything.
   const unsyncedDirs = new Set<string>()
 
-  async function commitTmp(tmp: string, cid: ContentId, deferDirSync = false): Promise<boolean> {
+  async function commitTmp(tmp: string, cid: ContentId, deferSync = false): Promise<boolean> {
     const final = pathOf(cid)
     const dir = path.dirname(final)
     if (await exists(final)) {
@@ -66,13 +75,23 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       shardsReady.add(dir)
     }
     await fsp.rename(tmp, final)
-    if (deferDirSync) unsyncedDirs.add(dir)
+    if (deferSync) unsyncedDirs.add(dir)
     else await fsyncDir(dir)
     return true
   }
 
   /** Streams a file into the store, hashing while it copies. Memory stays O(chunk). */
   async function putFile(source: string, opts: PutOptions = {}): Promise<PutResult> {
+    const small = await fsp.stat(source).then(
+      (st) => st.isFile() && st.size <= packMax,
+      () => false,
+    )
+    if (small) {
+      const bytes = await fsp.readFile(source).catch((error: unknown) => {
+        throw toStoreError(error, source)
+      })
+      return putBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts)
+    }
     await ensureDirs()
     const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
     let src: fsp.FileHandle | undefined
@@ -96,7 +115,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       await dst.close()
       dst = undefined
       const { cid, sha256, size } = await hasher.finish()
-      const stored = await commitTmp(tmp, cid, opts.deferDirSync)
+      const stored = await commitTmp(tmp, cid, opts.deferSync)
       return { cid, sha256, size, stored }
     } catch (error) {
       await dst?.close().catch(() => {})
@@ -113,6 +132,7 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
     await hasher.update(bytes)
     const { cid, sha256, size } = await hasher.finish()
+    if (size <= packMax) return putHashed({ cid, sha256, size }, bytes, opts)
     if (await exists(pathOf(cid))) return { cid, sha256, size, stored: false }
     const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`)
     try {
@@ -123,19 +143,39 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
       } finally {
         await fh.close()
       }
-      return { cid, sha256, size, stored: await commitTmp(tmp, cid, opts.deferDirSync) }
+      return { cid, sha256, size, stored: await commitTmp(tmp, cid, opts.deferSync) }
     } catch (error) {
       await fsp.rm(tmp, { force: true }).catch(() => {})
       throw toStoreError(error, tmp)
     }
   }
 
+  /**
+   * Stores bytes the caller has already hashed with this store's profile (register hashes in a
+   * worker thread). The CID is not re-derived here; every read still re-hashes, so a wrong CID can
+   * never serve wrong bytes.
+   */
+  async function putHashed(hashed: { cid: string; sha256: string; size: number }, bytes: Uint8Array, opts: PutOptions = {}): Promise<PutResult> {
+    const cid = parseContentId(hashed.cid)
+    if (bytes.length !== hashed.size) throw new MintmarkError('INPUT_INVALID', `Blob ${cid}: ${bytes.length} bytes given, ${hashed.size} declared.`)
+    if (bytes.length > packMax) return putBytes(bytes, opts)
+    // existsSync: a thread-pool round trip per small blob would cost more than the write itself.
+    if (existsSync(pathOf(cid))) return { cid, sha256: hashed.sha256, size: hashed.size, stored: false }
+    try {
+      const stored = packs.append(cid, bytes)
+      if (!opts.deferSync) await packs.flush()
+      return { cid, sha256: hashed.sha256, size: hashed.size, stored }
+    } catch (error) {
+      throw toStoreError(error, path.join(root, 'packs'))
+    }
+  }
+
   /** Reads a blob and checks that it hashes to its CID; throws BLOB_NOT_FOUND or CONTENT_HASH_MISMATCH. */
   async function get(cid: string): Promise<Uint8Array> {
     const file = pathOf(cid)
-    let bytes: Buffer
+    let bytes: Uint8Array
     try {
-      bytes = await fsp.readFile(file)
+      bytes = (await packs.read(cid)) ?? (await fsp.readFile(file))
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MintmarkError('BLOB_NOT_FOUND', `No blob ${cid} in the store.`)
       throw toStoreError(error, file)
@@ -152,7 +192,14 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
 
   /** Re-hashes a stored blob without keeping it in memory; true when it matches its CID. */
   async function verify(cid: string): Promise<boolean> {
-    const fh = await fsp.open(pathOf(cid), 'r').catch(() => undefined)
+    const file = pathOf(cid)
+    const packed = await packs.read(cid).catch(() => undefined)
+    if (packed) {
+      const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
+      await hasher.update(packed)
+      return (await hasher.finish()).cid === cid
+    }
+    const fh = await fsp.open(file, 'r').catch(() => undefined)
     if (!fh) return false
     try {
       const hasher = createContentHasher({ ...(profile ? { profile } : {}), sha256: nodeSha256 })
@@ -168,12 +215,15 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
     }
   }
 
-  /** Makes every deferred rename durable (one fsync per directory touched, in parallel). */
-  async function flushDirs(): Promise<void> {
+  /**
+   * Makes every deferred put durable: packed blobs (pack fsync, then their index rows) and renamed
+   * files (one fsync per directory touched, in parallel).
+   */
+  async function flush(): Promise<void> {
     const dirs = [...unsyncedDirs]
     unsyncedDirs.clear()
     try {
-      await Promise.all(dirs.map(fsyncDir))
+      await Promise.all([packs.flush(), ...dirs.map(fsyncDir)])
     } catch (error) {
       for (const d of dirs) unsyncedDirs.add(d)
       throw toStoreError(error, blobsDir)
@@ -182,20 +232,25 @@ export function createFsBlobStore(options: FsBlobStoreOptions) {
 
   return {
     root,
+    /** Releases the pack files and their index; puts not flushed were never acknowledged and are dropped. */
+    close: (): void => packs.close(),
     pathOf,
-    flushDirs,
+    flush,
     putFile,
     putBytes,
+    putHashed,
     get,
     verify,
-    has: (cid: string): Promise<boolean> => exists(pathOf(cid)),
+    has: async (cid: string): Promise<boolean> => packs.has(parseContentId(cid)) || exists(pathOf(cid)),
     /** Removes temporary files left by a crash (they were never acknowledged). */
     async cleanTmp(): Promise<number> {
       const names = await fsp.readdir(tmpDir).catch(() => [] as string[])
       await Promise.all(names.map((n) => fsp.rm(path.join(tmpDir, n), { force: true })))
       return names.length
     },
+    /** Every stored CID: packed ones first, then files (each part in CID order). */
     async *list(): AsyncGenerator<ContentId> {
+      for (const cid of packs.list()) yield parseContentId(cid)
       const shards = await fsp.readdir(blobsDir).catch(() => [] as string[])
       for (const s of shards.sort()) for (const name of (await fsp.readdir(path.join(blobsDir, s))).sort()) yield parseContentId(name)
     },

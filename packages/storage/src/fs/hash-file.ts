@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises'
 import { open } from 'node:fs/promises'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import {
   type CidProfile,
   type CidProfileName,
@@ -37,6 +38,38 @@ function fsError(error: unknown, path: string): MintmarkError {
 }
 
 /**
+ * Files up to this size are read with blocking calls: each async fs call is a thread-pool round
+ * trip (measured at ~240 µs on the 2-core VM, five of them to hash a 1 MiB file), while a blocking
+ * read of 1 MiB takes ~0.1 ms. Bigger files stream, so the event loop is never held for long.
+ */
+const syncReadMax = 2 * 1_048_576
+
+/** Hashes a small regular file in one blocking read; undefined when the file is bigger (or not a regular file). */
+function hashSmallFileSync(path: string, hasher: ReturnType<typeof createContentHasher>): ContentHashResult | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (error) {
+    throw fsError(error, path)
+  }
+  try {
+    const stat = fstatSync(fd)
+    if (!stat.isFile() || stat.size > syncReadMax) return undefined
+    const buf = Buffer.allocUnsafeSlow(stat.size + 1)
+    let length = 0
+    for (let n = -1; n !== 0 && length < buf.length; length += n) n = readSync(fd, buf, length, buf.length - length, length)
+    if (length !== stat.size)
+      throw new MintmarkError('FILE_UNREADABLE', 'File changed size while it was being hashed.', { details: `${path}: ${stat.size} bytes at open, ${length} read` })
+    hasher.update(buf.subarray(0, length))
+    return hasher.finish()
+  } catch (error) {
+    throw error instanceof MintmarkError ? error : fsError(error, path)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
  * Streams a file from disk and returns its content address (CIDv1 as kubo computes it for the
  * profile), its SHA-256 and its size, reading `readSize` bytes at a time: memory stays at two
  * read buffers plus the hasher's one chunk, whatever the file size. The next read (in libuv's
@@ -53,6 +86,8 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   }
   const hasher = createContentHasher({ profile: options.profile, sha256: options.sha256 ?? nodeSha256 })
   signal?.throwIfAborted()
+  const small = hashSmallFileSync(path, hasher)
+  if (small) return small
 
   let handle: FileHandle
   try {
