@@ -22,8 +22,11 @@ describe('splitAmount', () => {
     const thirds = [{ payee: 'a', bps: 3334 }, { payee: 'b', bps: 3333 }, { payee: 'c', bps: 3333 }]
     expect(splitAmount(100n, thirds).map((x) => x.amount)).toEqual([34n, 33n, 33n])
     expect(splitAmount(2n, thirds).map((x) => x.amount)).toEqual([1n, 1n, 0n])
-    // Largest remainder wins over index: 7000/2000/1000 bps of 9 → 6.3, 1.8, 0.9 → 6+1? no: 6, 1, 0 + dust 2 to b (0.8) and c (0.9).
-    expect(splitAmount(9n, [{ payee: 'a', bps: 7000 }, { payee: 'b', bps: 2000 }, { payee: 'c', bps: 1000 }]).map((x) => x.amount)).toEqual([6n, 2n, 1n])
+    // As the contract does it: 7000/2000/1000 bps of 9 → 6.3, 1.8, 0.9 → 6, 1, 0 and the 2 units of
+    // dust to the first payees with a remainder, in listed order (a, then b).
+    expect(splitAmount(9n, [{ payee: 'a', bps: 7000 }, { payee: 'b', bps: 2000 }, { payee: 'c', bps: 1000 }]).map((x) => x.amount)).toEqual([7n, 2n, 0n])
+    // A payee whose share is exact never gets dust: 5000/2500/2500 of 6 → 3, 1.5, 1.5 → 3, 2, 1.
+    expect(splitAmount(6n, [{ payee: 'a', bps: 5000 }, { payee: 'b', bps: 2500 }, { payee: 'c', bps: 2500 }]).map((x) => x.amount)).toEqual([3n, 2n, 1n])
     // Works far beyond 2^53 (wei amounts).
     const big = 2n ** 255n + 12345n
     const parts = splitAmount(big, thirds)

@@ -5,7 +5,8 @@ export type SplitAmountErrorType = MintmarkError<'INPUT_INVALID' | 'MANIFEST_ROY
 /**
  * Splits `amount` (smallest currency unit) among royalty payees by basis points, exactly:
  * each payee first gets ⌊amount·bps/10000⌋, then the dust (at most n−1 units) goes one unit each
- * to the payees with the largest remainders, ties to the earlier entry. So Σ = amount, and no
+ * to the payees whose share had a remainder, in listed order: exactly what MintmarkLicenses
+ * credits on-chain (`computeSplit`), so a prediction made here is what the contract pays. So Σ = amount, and no
  * payee gets more than ⌈amount·bps/10000⌉. Throws `INPUT_INVALID` for a negative amount and
  * `MANIFEST_ROYALTY_SPLIT_INVALID` unless the shares are positive integers summing to 10000.
  *
@@ -29,10 +30,10 @@ export function splitAmount<payee>(
     return { index, base: scaled / 10_000n, remainder: scaled % 10_000n }
   })
   let dust = amount - shares.reduce((s, x) => s + x.base, 0n)
-  const order = [...shares].sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1))
   const extra = new Array<bigint>(royalties.length).fill(0n)
-  for (const s of order) {
+  for (const s of shares) {
     if (dust === 0n) break
+    if (s.remainder === 0n) continue
     extra[s.index] = 1n
     dust -= 1n
   }
