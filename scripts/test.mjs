@@ -25,6 +25,18 @@ if (build.status !== 0) {
   process.exit(1)
 }
 
+// The contracts' ABIs and bytecode are committed as TypeScript (packages/chain/src/generated):
+// compile the contracts and fail when those files are stale.
+if (!only.length || only.includes('sol') || only.includes('ts')) {
+  const compiled = run('npx', ['forge', 'build'], { cwd: path.join(root, 'contracts') })
+  const check = compiled.status === 0 ? run('node', ['scripts/gen-contracts.mjs', '--check']) : compiled
+  if (check.status === 0) passed += 1
+  else {
+    console.log('\ncontracts do not build, or packages/chain/src/generated is stale: run `npx forge build` in contracts/ and `node scripts/gen-contracts.mjs`')
+    failed += 1
+  }
+}
+
 if (!only.length || only.includes('ts')) {
   const jsonFile = path.join(outDir, 'vitest.json')
   const r = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`])

@@ -7,7 +7,7 @@ import {MerkleProofs} from "./lib/MerkleProofs.sol";
 
 /// @title MintmarkAnchor
 /// @notice Public, timestamped commitments to Mintmark transparency-log checkpoints. Each log
-///         (id = SHA-256 of the log's origin string) has operators who anchor
+///         (id = SHA-256 of the log's note verifier key) has operators who anchor
 ///         `(treeSize, rootHash)`. The first anchor of a log is taken as given; every later one
 ///         must carry an RFC 9162 consistency proof from the previous anchor, checked here with
 ///         the SHA-256 precompile, so a forked or rewritten log cannot be anchored.
@@ -75,7 +75,7 @@ contract MintmarkAnchor is AccessControl, Pausable {
     }
 
     /// @notice Creates log `logId` with a first operator.
-    /// @param logId SHA-256 of the log's origin string.
+    /// @param logId SHA-256 of the log's note verifier key (origin, key hash and key).
     /// @param operator The first account allowed to anchor this log.
     function createLog(bytes32 logId, address operator) external onlyRole(LOG_ADMIN_ROLE) {
         if (_exists[logId]) revert MintmarkAnchorLogExists(logId);

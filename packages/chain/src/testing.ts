@@ -1,0 +1,3 @@
+// biome-ignore lint/performance/noBarrelFile: package entrypoint (@mintmark/chain/testing)
+// Contracts only tests deploy: never part of a production deployment.
+export { mockErc20Abi, mockErc20Bytecode } from './generated/mocks.js'
