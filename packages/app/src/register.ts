@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs'
+import { setImmediate } from 'node:timers/promises'
 import path from 'node:path'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MintmarkError, createManifest } from '@mintmark/core'
@@ -171,6 +172,10 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
       } catch (error) {
         failure ??= error
       }
+      // Small files are prepared with blocking reads and no real await, so without this the
+      // event loop would never reach the group-commit timer until every file was prepared:
+      // nothing would be acknowledged (or durable) until the end.
+      await setImmediate()
     }
   })
   await Promise.all(workers)
