@@ -1,17 +1,36 @@
 import { MintmarkError } from '@mintmark/core'
+import * as anchor from './commands/anchor.js'
 import * as audit from './commands/audit.js'
+import * as chain from './commands/chain.js'
 import * as demo from './commands/demo.js'
 import * as exportCmd from './commands/export.js'
 import * as init from './commands/init.js'
+import * as license from './commands/license.js'
 import * as log from './commands/log.js'
+import * as offer from './commands/offer.js'
 import * as register from './commands/register.js'
+import * as royaltiesCmd from './commands/royalties.js'
 import * as show from './commands/show.js'
 import * as verify from './commands/verify.js'
 import { type Io, exitCodeFor, printJson, processIo, toProblem } from './output.js'
 
 type Command = { help: string; run(argv: string[], io: Io): Promise<number> }
 
-const commands: Record<string, Command> = { init, register, verify, show, export: exportCmd, log, audit, demo }
+const commands: Record<string, Command> = {
+  init,
+  register,
+  verify,
+  show,
+  export: exportCmd,
+  log,
+  anchor,
+  chain,
+  offer,
+  license,
+  royalties: royaltiesCmd,
+  audit,
+  demo,
+}
 
 const overview = `mintmark: provenance, licensing and royalties for AI-generated media
 
@@ -23,6 +42,11 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   show        show an asset's record, claims and lineage
   export      export a provenance bundle
   log         checkpoint, inclusion and consistency proofs
+  anchor      anchor the latest checkpoint on the configured chains (or the local dev chain)
+  chain       chain status: reachability, contracts, anchors on chain vs local
+  offer       create a signed licence offer from an asset's royalty split
+  license     buy licences under an offer
+  royalties   royalties owed per account and currency; --withdraw pays them out
   audit       re-derive and check everything stored
   demo        run the whole flow on sample assets
 

@@ -10,6 +10,7 @@ import {
 } from '@mintmark/core'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { createSqliteStore, readKeyFile, writeKeyFile } from '@mintmark/storage'
+import { type ChainConfig, chainsConfigSchema } from './chain-config.js'
 
 /** The on-disk layout of a Mintmark home (./.mintmark or $MINTMARK_HOME). */
 export function homePaths(home: string) {
@@ -20,6 +21,8 @@ export function homePaths(home: string) {
     db: path.join(root, 'index.sqlite'),
     creatorKey: path.join(root, 'keys', 'creator.key'),
     logKey: path.join(root, 'keys', 'log.key'),
+    /** The local dev chain's state, used when no chain is configured. */
+    devChain: path.join(root, 'chain', 'dev'),
   }
 }
 
@@ -29,6 +32,8 @@ export type HomeConfig = {
   logOrigin: string
   profile: CidProfileName
   checkpoint: { everyEntries: number; everyMs: number }
+  /** EVM chains the log is anchored on and licences are sold on; absent: a local dev chain. */
+  chains?: ChainConfig[] | undefined
 }
 
 export type InitHomeParameters = { home: string; passphrase?: string | undefined; profile?: CidProfileName | undefined }
@@ -87,13 +92,21 @@ export async function readConfig(file: string): Promise<HomeConfig> {
       })
     throw new MintmarkError('STORE_IO', `Cannot read ${file}.`, { cause })
   }
+  let c: HomeConfig
   try {
-    const c = JSON.parse(text) as HomeConfig
+    c = JSON.parse(text) as HomeConfig
     if (c.version !== 1 || typeof c.logOrigin !== 'string') throw new Error('bad config')
-    return c
   } catch (cause) {
     throw new MintmarkError('STORE_CORRUPT', `The home config ${file} is unreadable.`, { cause })
   }
+  if (c.chains === undefined) return c
+  const chains = chainsConfigSchema.safeParse(c.chains)
+  if (!chains.success)
+    throw new MintmarkError('CONFIG_INVALID', `The chains in ${file} are not valid.`, {
+      fields: chains.error.issues.map((i) => ['chains', ...i.path].join('.')),
+      details: chains.error.issues.map((i) => `${['chains', ...i.path].join('.')}: ${i.message}`).join('; '),
+    })
+  return { ...c, chains: chains.data }
 }
 
 /** The log's note verifier key string, derived from its secret key. */

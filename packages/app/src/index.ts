@@ -1,6 +1,6 @@
 // biome-ignore lint/performance/noBarrelFile: package entrypoint
 export { auditStore, type AuditReport } from './audit.js'
-export { defaultHome, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType } from './home.js'
+export { defaultHome, type HomeConfig, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType } from './home.js'
 export { sniffMediaType } from './media-type.js'
 export { createNodeEd25519Signer, nodeEd25519Verify } from './node-signer.js'
 export { type AppContext, openApp, type OpenAppParameters } from './open-app.js'
@@ -13,4 +13,31 @@ export {
   type RegisterReturnType,
   type RegisterTemplate,
 } from './register.js'
-export { type VerifyReport, verifyFile, verifyOffline } from './verify.js'
+export { type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyFile, verifyOffline } from './verify.js'
+export {
+  anchor,
+  type AnchorChainResult,
+  type AnchorParameters,
+  type AnchorReturnType,
+  type ChainStatus,
+  chainStatus,
+  type ChainStatusReturnType,
+} from './anchor.js'
+export { checkAnchors, type RpcUrls } from './anchor-checks.js'
+export { createStoreAnchorState } from './anchor-state.js'
+export { type AppChain, type ChainManager, createChainManager, devChainId, devChainName, redactRpcUrl } from './chain.js'
+export { type ChainConfig, chainConfigSchema, chainsConfigSchema } from './chain-config.js'
+export {
+  buyLicense,
+  type BuyLicenseParameters,
+  type BuyLicenseReturnType,
+  createOffer,
+  type CreateOfferParameters,
+  type OfferDocument,
+  offerDocumentSchema,
+  parseOfferDocument,
+  parsePrice,
+  royalties,
+  type RoyaltiesParameters,
+  type RoyaltiesReturnType,
+} from './offers.js'

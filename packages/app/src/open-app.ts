@@ -14,6 +14,8 @@ import {
   type Did,
 } from '@mintmark/core'
 import { createFsBlobStore, createSqliteStore, readKeyFile } from '@mintmark/storage'
+import { rowToBundleAnchor } from './anchor-state.js'
+import { createChainManager } from './chain.js'
 import { homePaths, type HomeConfig, logNoteSigner, logVerifierKey, readConfig } from './home.js'
 import { createNodeEd25519Signer } from './node-signer.js'
 
@@ -22,6 +24,8 @@ export type OpenAppParameters = {
   /** Passphrase of the creator key, when it is encrypted. Only needed to sign. */
   passphrase?: string | undefined
   clock?: Clock | undefined
+  /** Environment for chain keys (MINTMARK_CHAIN_KEY); default process.env. */
+  env?: NodeJS.ProcessEnv | undefined
 }
 
 export type Checkpointed = { size: number; rootHash: string; note: string; createdAt: string }
@@ -39,6 +43,7 @@ export async function openApp(parameters: OpenAppParameters) {
   const logKeyFile = await readKeyFile(paths.logKey, {})
   const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)
   const logKey = logVerifierKey(config.logOrigin, logKeyFile.secretKey)
+  const chains = createChainManager({ chains: config.chains, home: paths.root, devChainDir: paths.devChain, env: parameters.env ?? process.env })
   let creatorKey: Promise<{ secretKey: Uint8Array; did: Did }> | undefined
   let signer: ReturnType<typeof createNodeEd25519Signer> | undefined
 
@@ -94,8 +99,9 @@ export async function openApp(parameters: OpenAppParameters) {
   }
 
   /**
-   * The bundle for one log entry, proven against the first checkpoint that holds it (signing one if
-   * needed). Pass the entry when the caller already decoded it, to skip a second read and decode.
+   * The bundle for one log entry, proven against the newest checkpoint that holds it and is anchored
+   * on some chain (with those anchors), else against the first checkpoint that holds it (signing
+   * one if needed). Pass the entry when the caller already decoded it, to skip a second read and decode.
    */
   async function bundleForEntry(index: number, decoded?: LogEntry): Promise<ProvenanceBundle> {
     let entry = decoded
@@ -104,7 +110,8 @@ export async function openApp(parameters: OpenAppParameters) {
       if (!stored) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${index}.`)
       entry = decodeLogEntry(stored.data)
     }
-    const checkpoint = store.checkpointCovering(index) ?? (await issueCheckpoint())
+    const anchored = store.anchoredCheckpointCovering(index)
+    const checkpoint = anchored?.checkpoint ?? store.checkpointCovering(index) ?? (await issueCheckpoint())
     const plan = inclusionProofPlan(index, checkpoint.size)
     const hashes = plan.assemble(store.getNodes(plan.nodes)).map((h) => bytesToHex(h))
     return {
@@ -113,7 +120,7 @@ export async function openApp(parameters: OpenAppParameters) {
       inclusion: { logIndex: index, treeSize: checkpoint.size, hashes },
       checkpoint: checkpoint.note,
       logKey,
-      anchors: [],
+      anchors: (anchored?.anchors ?? []).map(rowToBundleAnchor),
     }
   }
 
@@ -133,9 +140,13 @@ export async function openApp(parameters: OpenAppParameters) {
     issueCheckpoint,
     bundleForEntry,
     entriesFor,
-    close(): void {
+    /** The chains of this home; the dev chain starts on first use and stops on close. */
+    chains,
+    /** Closes the store at once; the returned promise settles when a started dev chain has stopped. */
+    close(): Promise<void> {
       store.close()
       blobs.close()
+      return chains.close()
     },
   }
 }

@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs'
 import { type BundleVerificationReport, type Check, MintmarkError, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
 import { hashFile } from '@mintmark/storage'
+import { checkAnchors, type RpcUrls } from './anchor-checks.js'
+import { devChainId, devChainName } from './chain.js'
 import { nodeEd25519Verify } from './node-signer.js'
 import type { AppContext } from './open-app.js'
 
@@ -13,7 +15,12 @@ export type VerifyReport = BundleVerificationReport & {
  * Verifies a file against the local log: hashes it, finds the first registration of its content,
  * and verifies that record's bundle. Content with no record gives verdict "unknown".
  */
-export async function verifyFile(ctx: AppContext, file: string): Promise<VerifyReport> {
+export type VerifyFileParameters = {
+  /** RPC URLs by chain id; the home's chains (or its dev chain) fill in the rest. */
+  rpc?: RpcUrls | undefined
+}
+
+export async function verifyFile(ctx: AppContext, file: string, parameters: VerifyFileParameters = {}): Promise<VerifyReport> {
   const content = await hashFile(file, { profile: ctx.config.profile })
   const entries = ctx.entriesFor(content.cid)
   if (!entries.length) {
@@ -25,7 +32,22 @@ export async function verifyFile(ctx: AppContext, file: string): Promise<VerifyR
   }
   const first = entries[0] as (typeof entries)[number]
   const bundle = await ctx.bundleForEntry(first.index, first.entry)
-  const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify })
+  const anchorChecks: Check[] = []
+  if (bundle.anchors.length) {
+    const chainIds = [...new Set(bundle.anchors.map((a) => a.chainId))].filter((id) => parameters.rpc?.[id] === undefined)
+    const rpc = { ...(await ctx.chains.rpcUrls(chainIds)), ...parameters.rpc }
+    anchorChecks.push(...(await checkAnchors(bundle, rpc)))
+  }
+  // The home's chains that hold no anchor of this record yet, said per chain (no network needed).
+  const homeChains = ctx.config.chains?.length ? ctx.config.chains : [{ name: devChainName, chainId: devChainId }]
+  for (const chain of homeChains)
+    if (!bundle.anchors.some((a) => a.chainId === chain.chainId))
+      anchorChecks.push({
+        code: 'CHAIN_ANCHOR',
+        status: 'skip',
+        detail: `Not anchored on ${chain.name} (${chain.chainId}) yet: no anchored checkpoint there covers entry ${first.index} (run \`mintmark anchor\`).`,
+      })
+  const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify, anchorChecks })
   return {
     ...report,
     claims: entries.map((e) => ({ logIndex: e.index, creator: e.entry.statement.creator, createdAt: e.entry.statement.createdAt })),
@@ -36,6 +58,8 @@ export type VerifyOfflineParameters = {
   file?: string | undefined
   bundlePath: string
   trustedLogKeys?: readonly string[] | undefined
+  /** RPC URLs by chain id to check the bundle's anchors against; a chain without one is skipped. */
+  rpc?: RpcUrls | undefined
 }
 
 /** Verifies a file against a bundle with nothing else: no store, no network. */
@@ -49,7 +73,8 @@ export async function verifyOffline(parameters: VerifyOfflineParameters): Promis
   }
   const bundle = parseBundle(text)
   const content = parameters.file ? await hashForStatement(parameters.file, bundle.entry.statement.asset) : undefined
-  return verifyBundle({ bundle, content, trustedLogKeys: parameters.trustedLogKeys, ed25519Verify: nodeEd25519Verify })
+  const anchorChecks = bundle.anchors.length ? await checkAnchors(bundle, parameters.rpc ?? {}) : undefined
+  return verifyBundle({ bundle, content, trustedLogKeys: parameters.trustedLogKeys, ed25519Verify: nodeEd25519Verify, anchorChecks })
 }
 
 /**

@@ -4,11 +4,14 @@ export { hashFile, type HashFileOptions } from './fs/hash-file.js'
 export { nodeSha256 } from './fs/node-sha256.js'
 export { readKeyFile, writeKeyFile } from './keystore/index.js'
 export {
+  type AnchorRow,
+  type AnchorRowStatus,
   type AppendResult,
   createSqliteStore,
   type EntryDraft,
   type EntryRef,
   type LineageEdge,
+  type OfferRow,
   peakIds,
   type SqliteStore,
   type SqliteStoreOptions,

@@ -48,4 +48,38 @@ CREATE TABLE lineage (
 CREATE INDEX lineage_parent ON lineage (parent_cid);
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- Anchors of checkpoints on chains, one row per (chain, tree size): the state of each anchor.
+-- Generic: the app maps rows to the chain package's records; storage knows nothing of chains.
+CREATE TABLE anchors (
+  chain_id INTEGER NOT NULL,
+  tree_size INTEGER NOT NULL,
+  root_hash TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'included', 'final')),
+  tx_hash TEXT,
+  block_number INTEGER,
+  block_hash TEXT,
+  contract TEXT NOT NULL,
+  log_id TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (chain_id, tree_size),
+  CHECK (status = 'pending' OR (tx_hash IS NOT NULL AND block_number IS NOT NULL AND block_hash IS NOT NULL))
+) STRICT;
+CREATE INDEX anchors_status ON anchors (status, tree_size);
+
+-- Signed licence offers, as issued (document = the offer JSON with its signature).
+CREATE TABLE offers (
+  offer_hash TEXT PRIMARY KEY,
+  asset_cid TEXT NOT NULL,
+  chain_id INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX offers_asset ON offers (asset_cid, created_at);
+`,
+  },
 ]

@@ -8,6 +8,24 @@ export type StoredEntry = { index: number; leafHash: Uint8Array; data: Uint8Arra
 export type EntryRef = { index: number; leafHash: Uint8Array }
 export type StoredCheckpoint = { size: number; rootHash: Uint8Array; note: string; createdAt: string }
 export type LineageEdge = { cid: string; relation: string; entryIndex: number }
+export type AnchorRowStatus = 'pending' | 'included' | 'final'
+/** One anchor of a checkpoint on one chain (migration 2). Hashes and addresses are 0x-hex text. */
+export type AnchorRow = {
+  chainId: number
+  treeSize: number
+  rootHash: string
+  status: AnchorRowStatus
+  txHash: string | null
+  blockNumber: number | null
+  blockHash: string | null
+  contract: string
+  logId: string
+  attempts: number
+  lastError: { code: string; message: string } | null
+  updatedAt: string
+}
+/** A stored offer: its hash, the asset it sells, the chain it is for, and the JSON document. */
+export type OfferRow = { offerHash: string; assetCid: string; chainId: number; document: string; createdAt: string }
 
 /** What the caller builds for each new entry, once it knows the earlier entries on the same asset. */
 export type EntryDraft = {
@@ -73,6 +91,25 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     assetCount: db.prepare('SELECT COUNT(*) FROM assets').pluck(),
+    putAnchor: db.prepare(
+      `INSERT INTO anchors (chain_id, tree_size, root_hash, status, tx_hash, block_number, block_hash, contract, log_id, attempts, last_error, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (chain_id, tree_size) DO UPDATE SET root_hash = excluded.root_hash, status = excluded.status, tx_hash = excluded.tx_hash,
+         block_number = excluded.block_number, block_hash = excluded.block_hash, contract = excluded.contract, log_id = excluded.log_id,
+         attempts = excluded.attempts, last_error = excluded.last_error, updated_at = excluded.updated_at`,
+    ),
+    getAnchor: db.prepare('SELECT * FROM anchors WHERE chain_id = ? AND tree_size = ?'),
+    anchorsOfChain: db.prepare('SELECT * FROM anchors WHERE chain_id = ? ORDER BY tree_size'),
+    anchorsOfChainStatus: db.prepare('SELECT * FROM anchors WHERE chain_id = ? AND status = ? ORDER BY tree_size'),
+    allAnchors: db.prepare('SELECT * FROM anchors ORDER BY chain_id, tree_size'),
+    anchoredSizeCovering: db
+      .prepare("SELECT MAX(a.tree_size) FROM anchors a JOIN checkpoints c ON c.size = a.tree_size WHERE a.status IN ('included', 'final') AND a.tree_size > ?")
+      .pluck(),
+    anchoredAt: db.prepare("SELECT * FROM anchors WHERE tree_size = ? AND status IN ('included', 'final') ORDER BY chain_id"),
+    putOffer: db.prepare('INSERT INTO offers (offer_hash, asset_cid, chain_id, document, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (offer_hash) DO NOTHING'),
+    getOffer: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE offer_hash = ?'),
+    offersOfChain: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE chain_id = ? ORDER BY created_at, offer_hash'),
+    offersOfAsset: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE asset_cid = ? ORDER BY created_at, offer_hash'),
   }
 
   const size = (): number => q.size.get() as number
@@ -133,6 +170,37 @@ export function createSqliteStore(options: SqliteStoreOptions) {
   const toCheckpoint = (row: { size: number; root_hash: Buffer; note: string; created_at: string } | undefined): StoredCheckpoint | undefined =>
     row && { size: row.size, rootHash: new Uint8Array(row.root_hash), note: row.note, createdAt: row.created_at }
 
+  type AnchorDbRow = {
+    chain_id: number
+    tree_size: number
+    root_hash: string
+    status: AnchorRowStatus
+    tx_hash: string | null
+    block_number: number | null
+    block_hash: string | null
+    contract: string
+    log_id: string
+    attempts: number
+    last_error: string | null
+    updated_at: string
+  }
+  const toAnchor = (r: AnchorDbRow): AnchorRow => ({
+    chainId: r.chain_id,
+    treeSize: r.tree_size,
+    rootHash: r.root_hash,
+    status: r.status,
+    txHash: r.tx_hash,
+    blockNumber: r.block_number,
+    blockHash: r.block_hash,
+    contract: r.contract,
+    logId: r.log_id,
+    attempts: r.attempts,
+    lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as { code: string; message: string }),
+    updatedAt: r.updated_at,
+  })
+  type OfferDbRow = { offer_hash: string; asset_cid: string; chain_id: number; document: string; created_at: string }
+  const toOffer = (r: OfferDbRow): OfferRow => ({ offerHash: r.offer_hash, assetCid: r.asset_cid, chainId: r.chain_id, document: r.document, createdAt: r.created_at })
+
   return {
     path: options.path,
     size,
@@ -181,6 +249,60 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     setMeta(key: string, value: string): void {
       wrapIo(() => q.setMeta.run(key, value))
     },
+    /** Inserts or replaces the anchor of `(chainId, treeSize)`. */
+    putAnchor(a: AnchorRow): void {
+      wrapIo(() =>
+        q.putAnchor.run(
+          a.chainId,
+          a.treeSize,
+          a.rootHash,
+          a.status,
+          a.txHash,
+          a.blockNumber,
+          a.blockHash,
+          a.contract,
+          a.logId,
+          a.attempts,
+          a.lastError === null ? null : JSON.stringify(a.lastError),
+          a.updatedAt,
+        ),
+      )
+    },
+    getAnchor(chainId: number, treeSize: number): AnchorRow | undefined {
+      const r = q.getAnchor.get(chainId, treeSize) as AnchorDbRow | undefined
+      return r && toAnchor(r)
+    },
+    /** Anchors ascending by tree size: of one chain (optionally of one status), or all (by chain). */
+    listAnchors(filter: { chainId?: number | undefined; status?: AnchorRowStatus | undefined } = {}): AnchorRow[] {
+      const rows =
+        filter.chainId === undefined
+          ? (q.allAnchors.all() as AnchorDbRow[]).filter((r) => filter.status === undefined || r.status === filter.status)
+          : filter.status === undefined
+            ? (q.anchorsOfChain.all(filter.chainId) as AnchorDbRow[])
+            : (q.anchorsOfChainStatus.all(filter.chainId, filter.status) as AnchorDbRow[])
+      return rows.map(toAnchor)
+    },
+    /**
+     * The newest checkpoint that holds leaf `index` and is anchored (included or final) on some
+     * chain, with those anchors; undefined when no anchored checkpoint covers it.
+     */
+    anchoredCheckpointCovering(index: number): { checkpoint: StoredCheckpoint; anchors: AnchorRow[] } | undefined {
+      const size = q.anchoredSizeCovering.get(index) as number | null
+      if (size === null || size === undefined) return undefined
+      const checkpoint = toCheckpoint(q.checkpoint.get(size) as never)
+      if (!checkpoint) return undefined
+      return { checkpoint, anchors: (q.anchoredAt.all(size) as AnchorDbRow[]).map(toAnchor) }
+    },
+    /** Stores an offer; the same hash twice keeps the first. */
+    putOffer(o: OfferRow): void {
+      wrapIo(() => q.putOffer.run(o.offerHash, o.assetCid, o.chainId, o.document, o.createdAt))
+    },
+    getOffer(offerHash: string): OfferRow | undefined {
+      const r = q.getOffer.get(offerHash) as OfferDbRow | undefined
+      return r && toOffer(r)
+    },
+    offersOnChain: (chainId: number): OfferRow[] => (q.offersOfChain.all(chainId) as OfferDbRow[]).map(toOffer),
+    offersForAsset: (cid: string): OfferRow[] => (q.offersOfAsset.all(cid) as OfferDbRow[]).map(toOffer),
     integrityCheck: (): string => db.pragma('integrity_check', { simple: true }) as string,
     pragmas: () => ({
       journal_mode: db.pragma('journal_mode', { simple: true }),
