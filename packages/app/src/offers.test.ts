@@ -62,3 +62,33 @@ it('creates an offer from the split, buys it, and the payees are owed the price 
   expect(paid.chains[0]?.accounts.map((a) => a.withdrawn[0]?.amount)).toEqual(amounts.map(String))
   await expect(buyLicense(ctx, { offer: `0x${'00'.repeat(32)}` })).rejects.toMatchObject({ code: 'OFFER_NOT_FOUND' })
 })
+
+it('requires the shares that offers on its training dataset and model weights ask of derivatives', async () => {
+  const dataset = path.join(work, 'dataset.bin')
+  const weights = path.join(work, 'weights.bin')
+  await fsp.writeFile(dataset, 'a training dataset\n')
+  await fsp.writeFile(weights, 'model weights\n')
+  const up = await register(ctx, { files: [dataset, weights], digitalSourceType: 'digitalCapture', license: { spdx: 'CC-BY-4.0' }, royalties: [{ payee: addressOf(4), bps: 10_000 }] })
+  const [datasetCid, weightsCid] = [dataset, weights].map((f) => up.registered.find((r) => r.file === f)?.cid as string)
+  // The dataset's owner asks 10% of every derivative, the model's owner 5%.
+  await createOffer(ctx, { cid: datasetCid as string, price: 1n, derivativeShares: [{ payee: addressOf(4), bps: 1000 }] })
+  await createOffer(ctx, { cid: weightsCid as string, price: 1n, derivativeShares: [{ payee: addressOf(5), bps: 500 }] })
+  const made = (name: string, royaltySplit: { payee: `0x${string}`; bps: number }[]) => {
+    const file = path.join(work, name)
+    return fsp.writeFile(file, `${name}\n`).then(() =>
+      register(ctx, {
+        files: [file],
+        digitalSourceType: 'trainedAlgorithmicMedia',
+        license: { spdx: 'CC-BY-4.0' },
+        datasets: [{ cid: datasetCid as string }],
+        generation: { model: { name: 'm', version: '1', weightsHash: weightsCid as string } },
+        royalties: royaltySplit,
+      }),
+    )
+  }
+  const short = await made('short.txt', [{ payee: addressOf(6), bps: 9000 }, { payee: addressOf(4), bps: 1000 }])
+  await expect(createOffer(ctx, { cid: short.registered[0]?.cid as string, price: 100n })).rejects.toMatchObject({ code: 'OFFER_REQUIRED_SHARE_MISSING' })
+  const fair = await made('fair.txt', [{ payee: addressOf(6), bps: 8500 }, { payee: addressOf(4), bps: 1000 }, { payee: addressOf(5), bps: 500 }])
+  const doc = await createOffer(ctx, { cid: fair.registered[0]?.cid as string, price: 100n })
+  expect(doc.requiredShares).toEqual(expect.arrayContaining([{ account: addressOf(4), bps: 1000 }, { account: addressOf(5), bps: 500 }]))
+})

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { getOwed, mintmarkLicensesAbi, type Offer, type OfferPayee, purchaseLicense, signOffer, withdrawRoyalties } from '@mintmark/chain'
-import { canonicalizeToBytes, MintmarkError, parseContentId } from '@mintmark/core'
+import { canonicalizeToBytes, type Manifest, MintmarkError, parseContentId } from '@mintmark/core'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { type Address, getAddress, type Hex, isAddress, parseEther, parseGwei, zeroAddress } from 'viem'
@@ -59,10 +59,19 @@ export type CreateOfferParameters = {
   chain?: string | undefined
 }
 
+/** The CIDs an asset was made from: its parents, its training datasets and its model's weights. */
+function upstreamCids(statement: Manifest): string[] {
+  const cids = statement.parents.map((p) => p.cid)
+  for (const d of statement.datasets) if ('cid' in d) cids.push(d.cid)
+  const weights = statement.generation?.model.weightsHash
+  if (weights?.startsWith('baf')) cids.push(weights)
+  return [...new Set(cids)]
+}
+
 /**
  * Builds, signs and stores a licence offer for a registered asset. Payees are the manifest's
- * royalty split, DIDs mapped to addresses by `payees`. When the asset's parents have offers in
- * this store that require shares of derivatives, the split must carry them (else
+ * royalty split, DIDs mapped to addresses by `payees`. When what the asset was made from (parents,
+ * datasets, model weights) has offers in this store that require shares of derivatives, the split must carry them (else
  * OFFER_REQUIRED_SHARE_MISSING, before anything is sent) and they are set on chain for the asset.
  */
 export async function createOffer(ctx: AppContext, parameters: CreateOfferParameters): Promise<OfferDocument> {
@@ -79,10 +88,11 @@ export async function createOffer(ctx: AppContext, parameters: CreateOfferParame
   if (derivativeShares.reduce((sum, s) => sum + s.bps, 0) > 10_000)
     throw new MintmarkError('USAGE_INVALID', 'The derivative shares sum to more than 100%.')
 
-  // Upstream shares: what the parents' offers require of every derivative, the largest per account.
+  // Upstream shares: what the offers of everything this asset was made from (parents, training
+  // datasets and model weights registered by CID) require of every derivative, the largest per account.
   const required = new Map<Address, number>()
-  for (const parent of statement.parents) {
-    for (const row of ctx.store.offersForAsset(parent.cid)) {
+  for (const upstream of upstreamCids(statement)) {
+    for (const row of ctx.store.offersForAsset(upstream)) {
       const doc = offerDocumentSchema.parse(JSON.parse(row.document))
       for (const s of doc.derivativeShares) {
         const account = getAddress(s.account)
@@ -94,7 +104,7 @@ export async function createOffer(ctx: AppContext, parameters: CreateOfferParame
   for (const need of requiredShares) {
     const offered = payees.filter((p) => p.account === need.account).reduce((sum, p) => sum + p.bps, 0)
     if (offered < need.bps)
-      throw new MintmarkError('OFFER_REQUIRED_SHARE_MISSING', `The split of ${cid} gives ${need.account} ${offered} bps; its parents' offers require ${need.bps}.`, {
+      throw new MintmarkError('OFFER_REQUIRED_SHARE_MISSING', `The split of ${cid} gives ${need.account} ${offered} bps; the offers of what it was made from require ${need.bps}.`, {
         metaMessages: ['Register the derivative with a royalty split that carries the upstream shares.'],
       })
   }
