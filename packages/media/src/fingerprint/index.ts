@@ -1,0 +1,5 @@
+export { createFingerprintIndex, type FingerprintIndex, type FingerprintIndexOptions, type FingerprintMatch, type FingerprintQuery, type FingerprintQueryOptions } from './create-fingerprint-index.js'
+export { createMemoryFingerprintBackend, type MemoryFingerprintBackendOptions } from './create-memory-fingerprint-backend.js'
+export type { FingerprintBackend, FingerprintCandidate, FingerprintEntry } from './fingerprint-backend.js'
+export { fingerprintChunkBits, fingerprintChunkCount, fingerprintChunks, fingerprintMatchDistance, type FingerprintProbe, fingerprintProbes } from './fingerprint-chunks.js'
+export { type FindSimilarImagesOptions, type FindSimilarImagesReturnType, findSimilarImages } from './find-similar-images.js'
