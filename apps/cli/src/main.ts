@@ -9,6 +9,7 @@ import * as license from './commands/license.js'
 import * as log from './commands/log.js'
 import * as offer from './commands/offer.js'
 import * as register from './commands/register.js'
+import * as serve from './commands/serve.js'
 import * as royaltiesCmd from './commands/royalties.js'
 import * as show from './commands/show.js'
 import * as verify from './commands/verify.js'
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   royalties: royaltiesCmd,
   audit,
   demo,
+  serve,
 }
 
 const overview = `mintmark: provenance, licensing and royalties for AI-generated media
@@ -48,6 +50,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   license     buy licences under an offer
   royalties   royalties owed per account and currency; --withdraw pays them out
   audit       re-derive and check everything stored
+  serve       the HTTP API; serve api-key creates write keys
   demo        run the whole flow on sample assets
 
 mintmark <command> --help for its options.`

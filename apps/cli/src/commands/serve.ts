@@ -1,0 +1,44 @@
+import { defaultHome, initHome } from '@mintmark/app'
+import { MintmarkError } from '@mintmark/core'
+import { type ApiKeyScope, apiKeyScopes, createApiKey, startServer } from '@mintmark/server'
+import { parse, usage } from '../args.js'
+import { type Io, printJson } from '../output.js'
+
+export const help = `mintmark serve [--port 8080] [--host 127.0.0.1] [--json]
+  Starts the HTTP API on the home (initialising it first if needed): OpenAPI at /openapi.json,
+  a reference at /docs, /healthz, /metrics. Stops gracefully on SIGINT/SIGTERM: requests in
+  flight finish, nothing acknowledged is lost.
+mintmark serve api-key [--scope assets:write|verify|admin]... [--principal DID] [--json]
+  Creates an API key for writes (default principal: the home's creator). The token is shown once.`
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    principal: { type: 'string' },
+  })
+  const home = values.home ?? defaultHome(io.env)
+  const { creator } = await initHome({ home })
+  if (positionals[0] === 'api-key') {
+    const scopes = (values.scope ?? ['assets:write']) as ApiKeyScope[]
+    for (const s of scopes) if (!apiKeyScopes.includes(s)) throw usage(`Unknown scope ${JSON.stringify(s)}; scopes: ${apiKeyScopes.join(', ')}.`)
+    const key = await createApiKey({ home, principal: values.principal ?? creator, scopes })
+    if (values.json) printJson(io, { ...key, principal: values.principal ?? creator, scopes })
+    else io.stdout(`api key ${key.id} for ${values.principal ?? creator} (${scopes.join(', ')}):\n${key.token}\n`)
+    return 0
+  }
+  if (positionals.length) throw usage('usage: mintmark serve [--port N] [--host H] | mintmark serve api-key [--scope S]...')
+  const port = values.port === undefined ? 8080 : Number(values.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new MintmarkError('USAGE_INVALID', `--port must be a port number, not ${JSON.stringify(values.port)}.`)
+  const server = await startServer({ home, port, host: values.host ?? '127.0.0.1', logLevel: values.json ? 'silent' : 'info' })
+  if (values.json) printJson(io, { url: server.url, home })
+  else io.stderr(`mintmark serving ${home} at ${server.url} (docs: ${server.url}/docs)\n`)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.close()
+  return 0
+}

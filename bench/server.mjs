@@ -1,0 +1,306 @@
+#!/usr/bin/env node
+// Issue 4 benchmarks (HTTP service), printed as one JSON document:
+//  - search: a search index of N synthetic assets (default 1,000,000) built directly (not through
+//    register), then filtered queries measured in process (p50/p95 per query shape and overall);
+//  - HTTP on loopback with autocannon, the server in a child process:
+//      GET /v1/assets/:cid (50 connections), POST /v1/verify with a 1 MiB body (8 connections),
+//      signed registration (RFC 9421 + signed statement; 20 connections).
+// Usage: npx tsc -b apps/server && node bench/server.mjs [--rows 1000000] [--duration 10] [--queries 60] [--skip-search] [--skip-http]
+//        [--search-db FILE: build the index there and keep it, or reuse it if it exists (bigger runs: --rows 10000000)]
+import { fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    duration: { type: 'string', default: '10' },
+    queries: { type: 'string', default: '60' },
+    'skip-search': { type: 'boolean', default: false },
+    'skip-http': { type: 'boolean', default: false },
+    child: { type: 'string' },
+    'search-db': { type: 'string' },
+  },
+})
+
+async function main() {
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'mintmark-bench-server-'))
+  const out = { machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version }, targets: {
+    searchFilteredP95Ms: 50, getAssetRps: 5000, getAssetP99Ms: 25, verify1MiBRps: 300, signedRegisterRps: 500, signedRegisterP99Ms: 100,
+  } }
+  try {
+    if (!values['skip-search']) out.search = await benchSearch(work, Number(values.rows), Number(values.queries))
+    if (!values['skip-http']) out.http = await benchHttp(work, Number(values.duration))
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true })
+  }
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+}
+
+// --- search ----------------------------------------------------------------------------------
+
+function rng(seed) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+const pick = (r, xs) => xs[Math.floor(r() * xs.length)]
+function weighted(r, pairs) {
+  let x = r() * pairs.reduce((a, [, w]) => a + w, 0)
+  for (const [v, w] of pairs) if ((x -= w) < 0) return v
+  return pairs[pairs.length - 1][0]
+}
+
+const mediaTypes = [['image/png', 25], ['image/jpeg', 15], ['image/webp', 10], ['video/mp4', 10], ['audio/wav', 5], ['audio/mpeg', 5], ['model/gltf-binary', 5], ['text/plain', 15], ['application/vnd.safetensors', 10]]
+const sourceTypes = [['trainedAlgorithmicMedia', 50], ['compositeWithTrainedAlgorithmicMedia', 10], ['digitalCapture', 20], ['digitalCreation', 10], ['algorithmicMedia', 3], ['composite', 4], ['humanEdits', 3]]
+const licences = [['CC-BY-4.0', 30], ['CC0-1.0', 15], ['CC-BY-NC-4.0', 15], ['MIT', 10], ['Apache-2.0', 5], ['CC-BY-SA-4.0', 10], ['LicenseRef-studio', 5], ['custom', 10]]
+const models = Array.from({ length: 50 }, (_, i) => `model-${i}`)
+const sizes = [256, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192]
+
+async function benchSearch(work, rows, queriesPerShape) {
+  const { createSearchIndex, licenceFacts } = await import('@mintmark/server')
+  const r = rng(42)
+  const words = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`)
+  // Zipf-like word choice: low ids are common.
+  const word = () => words[Math.floor(words.length * r() ** 3)]
+  const sentence = (n) => Array.from({ length: n }, word).join(' ')
+  const creators = Array.from({ length: 5000 }, (_, i) => `did:key:z6Mkbench${i.toString(36).padStart(6, '0')}`)
+  const start = Date.parse('2024-01-01T00:00:00Z')
+  const span = 2 * 365 * 86400_000
+  const dbPath = values['search-db'] ?? path.join(work, 'search.sqlite')
+  const reuse = values['search-db'] !== undefined && (await fsp.stat(dbPath).then(() => true, () => false))
+  const index = createSearchIndex({ path: dbPath, deferIndexes: !reuse })
+  const t0 = performance.now()
+  const batch = []
+  for (let id = 0; id < (reuse ? 0 : rows); id++) {
+    const mediaType = weighted(r, mediaTypes)
+    const sourceType = weighted(r, sourceTypes)
+    const ai = sourceType.includes('Algorithmic') || sourceType.includes('TrainedAlgorithmic')
+    const lic = weighted(r, licences)
+    const facts =
+      lic === 'custom'
+        ? licenceFacts({ rights: { license: { custom: { commercialUse: r() < 0.5, derivatives: r() < 0.5, aiTraining: pick(r, ['allowed', 'notAllowed', 'constrained']) } } } })
+        : licenceFacts({ rights: { license: { spdx: lic } } })
+    const visual = mediaType.startsWith('image/') || mediaType.startsWith('video/')
+    batch.push({
+      id,
+      cid: `bafkrei${id.toString(32).padStart(12, '0')}${'a'.repeat(40)}`,
+      mediaType,
+      sourceType,
+      model: ai ? pick(r, models) : null,
+      creator: creators[Math.floor(creators.length * r() ** 2)],
+      license: facts.license,
+      commercial: facts.commercial,
+      derivatives: facts.derivatives,
+      aiTraining: facts.aiTraining,
+      width: visual ? pick(r, sizes) : null,
+      height: visual ? pick(r, sizes) : null,
+      created: start + Math.floor((id / rows) * span + r() * 3600_000),
+      hasParents: r() < 0.2,
+      title: sentence(3),
+      description: r() < 0.5 ? sentence(8) : null,
+      prompt: ai && r() < 0.5 ? sentence(10) : null,
+    })
+    if (batch.length === 20_000) {
+      index.insertRows(batch)
+      batch.length = 0
+    }
+  }
+  if (batch.length) index.insertRows(batch)
+  const tInsert = performance.now()
+  if (!reuse) index.finishBulkLoad()
+  else rows = index.size()
+  const tBuild = performance.now()
+
+  const q = rng(7)
+  const day = 86400_000
+  const iso = (ms) => new Date(ms).toISOString()
+  const shapes = {
+    'mediaType=image/*': () => ({ mediaType: 'image' }),
+    'source=ai & license': () => ({ source: 'ai', license: pick(q, ['CC-BY-4.0', 'CC0-1.0', 'MIT']) }),
+    model: () => ({ model: pick(q, models) }),
+    creator: () => ({ creator: creators[Math.floor(creators.length * q())] }),
+    'commercial & aiTraining=allowed & minWidth': () => ({ commercialUse: true, aiTraining: 'allowed', minWidth: 2048 }),
+    'image/png & min 4096x4096': () => ({ mediaType: 'image/png', minWidth: 4096, minHeight: 4096 }),
+    'created week & source=human': () => {
+      const a = start + Math.floor(q() * (span - 7 * day))
+      return { createdAfter: iso(a), createdBefore: iso(a + 7 * day), source: 'human' }
+    },
+    'hasParents & composite & derivatives': () => ({ hasParents: true, source: 'composite', derivatives: true }),
+    'audio & CC0 & no parents': () => ({ mediaType: 'audio', license: 'CC0-1.0', hasParents: false }),
+    'model & minWidth & commercial': () => ({ model: pick(q, models), minWidth: 4096, commercialUse: true }),
+    'created-asc & video': () => ({ mediaType: 'video/*', sort: 'created-asc' }),
+    'page 2 (cursor) of image & ai': () => ({ mediaType: 'image', source: 'ai' }),
+    'sparse: audio & minWidth (0 hits)': () => ({ mediaType: 'audio', minWidth: 100 }),
+    'sparse: human & model (0 hits)': () => ({ source: 'human', model: pick(q, models) }),
+    'text (FTS, relevance)': () => ({ q: `${word()} ${word()}` }),
+    'text (FTS) & image, newest': () => ({ q: word(), mediaType: 'image', sort: 'created' }),
+  }
+  const queries = {}
+  const all = []
+  const filteredOnly = []
+  const sparse = []
+  for (const [name, make] of Object.entries(shapes)) {
+    const times = []
+    let hits = 0
+    for (let i = 0; i < queriesPerShape; i++) {
+      let query = { ...make(), limit: 20 }
+      if (name.startsWith('page 2')) {
+        const first = index.search(query)
+        if (first.nextCursor) query = { ...query, cursor: first.nextCursor }
+      }
+      const t = performance.now()
+      const res = index.search(query)
+      times.push(performance.now() - t)
+      hits += res.items.length
+    }
+    queries[name] = { p50Ms: round(pct(times, 50)), p95Ms: round(pct(times, 95)), maxMs: round(Math.max(...times)), avgHits: round(hits / queriesPerShape) }
+    all.push(...times)
+    if (name.startsWith('sparse')) sparse.push(...times)
+    else if (!name.includes('FTS')) filteredOnly.push(...times)
+  }
+  const dbSize = (await fsp.stat(dbPath)).size
+  index.close()
+  return {
+    rows,
+    ...(reuse ? { reused: dbPath } : {}),
+    insertSeconds: round((tInsert - t0) / 1000),
+    indexSeconds: round((tBuild - tInsert) / 1000),
+    dbBytes: dbSize,
+    queriesPerShape,
+    filtered: { p50Ms: round(pct(filteredOnly, 50)), p95Ms: round(pct(filteredOnly, 95)) },
+    sparseZeroHit: { p50Ms: round(pct(sparse, 50)), p95Ms: round(pct(sparse, 95)) },
+    allIncludingFts: { p50Ms: round(pct(all, 50)), p95Ms: round(pct(all, 95)) },
+    queries,
+  }
+}
+
+const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]
+const round = (x) => Math.round(x * 100) / 100
+
+// --- HTTP ------------------------------------------------------------------------------------
+
+async function benchHttp(work, duration) {
+  const autocannon = (await import('autocannon')).default
+  const { initHome } = await import('@mintmark/app')
+  const { createApiKey, signRequest } = await import('@mintmark/server')
+  const { createLocalSigner, createManifest, generateEd25519KeyPair, hashBytes, signStatement } = await import('@mintmark/core')
+  const home = path.join(work, 'home')
+  const init = await initHome({ home })
+  const token = (await createApiKey({ home, principal: init.creator, scopes: ['assets:write'] })).token
+  const child = fork(new URL(import.meta.url).pathname, ['--child', home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const { url } = await new Promise((resolve, reject) => {
+    child.once('message', resolve)
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
+  })
+  const run = (opts) =>
+    new Promise((resolve, reject) => autocannon({ url, duration, ...opts }, (err, r) => (err ? reject(err) : resolve(r))))
+  const summary = (r) => ({
+    connections: r.connections,
+    seconds: r.duration,
+    requests: r.requests.total,
+    rps: round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    mbPerSecond: round(r.throughput.average / 1e6),
+  })
+  const creator = generateEd25519KeyPair()
+  const signer = createLocalSigner(creator.secretKey)
+  let counter = 0
+  async function signedRegistration() {
+    const bytes = randomBytes(64)
+    const h = hashBytes(bytes)
+    const statement = createManifest({
+      asset: { cid: h.cid, sha256: h.sha256, size: h.size, mediaType: 'image/png', title: `bench ${counter++}`, dimensions: { width: 1024, height: 1024 } },
+      digitalSourceType: 'trainedAlgorithmicMedia',
+      generation: { model: { name: 'bench-model', version: '1' } },
+      rights: { owner: creator.did, license: { spdx: 'CC-BY-4.0' }, royalties: [{ payee: creator.did, bps: 10000 }] },
+      creator: creator.did,
+      createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    })
+    const body = Buffer.from(JSON.stringify(await signStatement(statement, signer)))
+    const headers = await signRequest({ method: 'POST', url: `${url}/v1/assets`, body, secretKey: creator.secretKey, did: creator.did })
+    return { method: 'POST', path: '/v1/assets', body, headers: { 'content-type': 'application/json', ...headers } }
+  }
+  try {
+    // Seed: 200 assets to read, and one 1 MiB file to verify.
+    const cids = []
+    for (let i = 0; i < 200; i++) {
+      const req = await signedRegistration()
+      const res = await fetch(`${url}${req.path}`, { method: 'POST', body: req.body, headers: req.headers })
+      if (res.status !== 201) throw new Error(`seed register: ${res.status} ${await res.text()}`)
+      cids.push((await res.json()).cid)
+    }
+    const mib = randomBytes(1024 * 1024)
+    const reg = await fetch(`${url}/v1/assets?filename=one-mib.bin`, {
+      method: 'POST',
+      body: mib,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'mintmark-template': Buffer.from(JSON.stringify({ digitalSourceType: 'trainedAlgorithmicMedia', license: { spdx: 'MIT' } })).toString('base64url'),
+      },
+    })
+    if (reg.status !== 201) throw new Error(`seed upload: ${reg.status} ${await reg.text()}`)
+
+    let k = 0
+    const getAsset = summary(
+      await run({ connections: 50, requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: `/v1/assets/${cids[k++ % cids.length]}` }) }] }),
+    )
+    const verify = summary(
+      await run({ connections: 8, requests: [{ method: 'POST', path: '/v1/verify', body: mib, headers: { 'content-type': 'application/octet-stream' } }] }),
+    )
+    // Signed registrations: each request is unique (statement, nonce); made before the run.
+    const n = Math.max(2000, Math.ceil(duration * 1000))
+    const t0 = performance.now()
+    const prepared = []
+    for (let i = 0; i < n; i++) prepared.push(await signedRegistration())
+    const prepareSeconds = (performance.now() - t0) / 1000
+    let next = 0
+    const register = summary(
+      await run({
+        connections: 20,
+        amount: n,
+        requests: [{ setupRequest: (r) => ({ ...r, ...prepared[next++ % prepared.length] }) }],
+      }),
+    )
+    const health = await (await fetch(`${url}/healthz`)).json()
+    return { server: url, getAsset, verify1MiB: verify, signedRegister: { ...register, prepared: n, prepareSeconds: round(prepareSeconds) }, logSizeAfter: health.logSize }
+  } finally {
+    child.send('close')
+    await new Promise((r) => child.once('exit', r))
+  }
+}
+
+if (values.child) {
+  // The server under test, in its own process (autocannon gets the other core).
+  const { startServer } = await import('@mintmark/server')
+  const big = { burst: 1e9, perSecond: 1e9 }
+  const server = await startServer({
+    home: values.child,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    rateLimits: { read: big, heavyRead: big, search: big, verify: big, write: big, meta: big },
+  })
+  process.send?.({ url: server.url })
+  process.on('message', async (m) => {
+    if (m === 'close') {
+      await server.close()
+      process.exit(0)
+    }
+  })
+} else {
+  await main()
+}
