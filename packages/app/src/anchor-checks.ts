@@ -1,10 +1,8 @@
-import { getAnchoredRoot, logIdFromVerifierKey } from '@mintmark/chain'
+import { getAnchoredRoot, logIdFromVerifierKey, redactRpcUrl, toChainError } from '@mintmark/chain'
 import { type Anchor, type Check, createEd25519NoteVerifier, MintmarkError, openNote, type ProvenanceBundle, parseCheckpoint } from '@mintmark/core'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { BlockNotFoundError, createPublicClient, defineChain, http } from 'viem'
 import { getBlock, getBlockNumber, getCode } from 'viem/actions'
-import { toAppChainError } from './anchor.js'
-import { redactRpcUrl } from './chain.js'
 
 /** RPC URLs by chain id, for checking anchors (`--rpc 8453=https://…`). */
 export type RpcUrls = Readonly<Record<number, string>>
@@ -84,7 +82,7 @@ async function checkAnchor(
       detail: `Checkpoint size ${anchor.treeSize} is anchored on ${on} in block ${anchor.blockNumber} (${head - anchor.blockNumber + 1} confirmations), tx ${anchor.txHash}.`,
     }
   } catch (error) {
-    const e = error instanceof MintmarkError ? error : toAppChainError(error)
+    const e = error instanceof MintmarkError ? error : toChainError(error, { functionName: 'anchor check' })
     return { code: 'CHAIN_ANCHOR', status: 'skip', detail: `Anchor on ${on} not checked: ${e.code} ${e.shortMessage} (RPC ${redactRpcUrl(url)}).` }
   }
 }

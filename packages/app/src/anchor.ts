@@ -1,21 +1,10 @@
-import { type AnchorTarget, createAnchorer, createLog, logIdFromVerifierKey, mintmarkAnchorAbi } from '@mintmark/chain'
+import { type AnchorTarget, createAnchorer, createLog, logIdFromVerifierKey, mintmarkAnchorAbi, redactRpcUrl, toChainError } from '@mintmark/chain'
 import { consistencyProofPlan, MintmarkError } from '@mintmark/core'
 import type { AnchorRowStatus } from '@mintmark/storage'
-import {
-  BaseError,
-  ChainMismatchError,
-  ContractFunctionRevertedError,
-  type Hex,
-  HttpRequestError,
-  InsufficientFundsError,
-  SocketClosedError,
-  TimeoutError,
-  WaitForTransactionReceiptTimeoutError,
-  WebSocketRequestError,
-} from 'viem'
+import type { Hex } from 'viem'
 import { getBlockNumber, getChainId, getCode, readContract } from 'viem/actions'
 import { createStoreAnchorState } from './anchor-state.js'
-import { type AppChain, namedChainError, redactRpcUrl } from './chain.js'
+import { type AppChain, namedChainError } from './chain.js'
 import type { AppContext } from './open-app.js'
 
 export type AnchorParameters = {
@@ -80,7 +69,7 @@ export async function anchor(ctx: AppContext, parameters: AnchorParameters = {})
         const latest = await readContract(chain.publicClient, { address: chain.contracts.anchor, abi: mintmarkAnchorAbi, functionName: 'latestCheckpoint', args: [logId] })
         return { chain, account, createdLog, previousSize: Number(latest.treeSize) }
       } catch (error) {
-        failures.push(namedChainError(chain, toAppChainError(error), 'Anchoring', redactRpcUrl(chain.rpcUrl)))
+        failures.push(namedChainError(chain, toChainError(error, { functionName: 'anchor' }), 'Anchoring', redactRpcUrl(chain.rpcUrl)))
         return undefined
       }
     }),
@@ -221,7 +210,7 @@ export async function chainStatus(ctx: AppContext, parameters: AnchorParameters 
           upToDate: Boolean(local && anchored && anchored.treeSize === local.size && anchored.rootHash === local.rootHash),
         }
       } catch (error) {
-        const e = toAppChainError(error)
+        const e = toChainError(error, { functionName: 'chain status' })
         return {
           ...base,
           reachable: false,
@@ -235,22 +224,4 @@ export async function chainStatus(ctx: AppContext, parameters: AnchorParameters 
     }),
   )
   return { logId, local, chains: statuses }
-}
-
-/** viem failures outside the chain package's actions, coded as the chain package codes them. */
-export function toAppChainError(error: unknown): MintmarkError {
-  if (error instanceof MintmarkError) return error
-  if (!(error instanceof BaseError)) return new MintmarkError('INTERNAL', 'An unexpected error occurred.', { cause: error, details: String(error) })
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
-  if (reverted instanceof ContractFunctionRevertedError)
-    return new MintmarkError('CHAIN_TX_REVERTED', `The contract reverted with ${reverted.data?.errorName ?? reverted.reason ?? 'no reason'}.`, { cause: error })
-  if (error.walk((e) => e instanceof InsufficientFundsError))
-    return new MintmarkError('CHAIN_INSUFFICIENT_FUNDS', 'The sending account cannot pay the gas and value.', { cause: error })
-  if (error.walk((e) => e instanceof ChainMismatchError))
-    return new MintmarkError('CHAIN_ID_MISMATCH', 'The RPC URL serves a different chain than the one configured.', { cause: error })
-  if (error.walk((e) => e instanceof WaitForTransactionReceiptTimeoutError))
-    return new MintmarkError('CHAIN_TX_TIMEOUT', 'No receipt arrived in time.', { cause: error })
-  if (error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError || e instanceof SocketClosedError || e instanceof WebSocketRequestError))
-    return new MintmarkError('CHAIN_RPC_UNREACHABLE', "The chain's RPC endpoint did not answer.", { cause: error })
-  return new MintmarkError('CHAIN_RPC_ERROR', `The node returned an error: ${error.shortMessage}`, { cause: error })
 }

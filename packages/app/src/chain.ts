@@ -225,17 +225,6 @@ async function loadChainKey(config: ChainConfig, parameters: CreateChainManagerP
   return privateKeyToAccount(hex as Hex)
 }
 
-/** Keeps scheme, host and port: API keys often sit in the path, query or user info. */
-export function redactRpcUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    const hidden = u.pathname !== '/' || u.search || u.username ? '/…' : ''
-    return `${u.protocol}//${u.host}${hidden}`
-  } catch {
-    return '(unparseable URL)'
-  }
-}
-
 /** Wraps a chain failure so its message names the chain; the code stays the original's. */
 export function namedChainError(chain: { name: string; chainId: number }, error: unknown, what: string, rpc?: string): MintmarkError {
   const e = error instanceof MintmarkError ? error : new MintmarkError('INTERNAL', 'An unexpected error occurred.', { cause: error })

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { getOwed, mintmarkLicensesAbi, type Offer, type OfferPayee, purchaseLicense, signOffer, withdrawRoyalties } from '@mintmark/chain'
+import { getOwed, mintmarkLicensesAbi, type Offer, type OfferPayee, purchaseLicense, signOffer, toChainError, withdrawRoyalties } from '@mintmark/chain'
 import { canonicalizeToBytes, type Manifest, MintmarkError, parseContentId } from '@mintmark/core'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { type Address, getAddress, type Hex, isAddress, parseEther, parseGwei, zeroAddress } from 'viem'
 import { readContract, waitForTransactionReceipt, writeContract } from 'viem/actions'
 import { z } from 'zod'
-import { toAppChainError } from './anchor.js'
 import { type AppChain, namedChainError } from './chain.js'
 import type { AppContext } from './open-app.js'
 
@@ -163,7 +162,7 @@ export async function createOffer(ctx: AppContext, parameters: CreateOfferParame
     ctx.store.putOffer({ offerHash, assetCid: cid, chainId: chain.chainId, document: JSON.stringify(document), createdAt: ctx.clock.now().toISOString() })
     return document
   } catch (error) {
-    throw namedChainError(chain, toAppChainError(error), 'Creating the offer')
+    throw namedChainError(chain, toChainError(error, { contract: 'MintmarkLicenses', functionName: 'setRequiredShares' }), 'Creating the offer')
   }
 }
 
@@ -249,7 +248,7 @@ export async function buyLicense(ctx: AppContext, parameters: BuyLicenseParamete
       blockNumber: bought.blockNumber,
     }
   } catch (error) {
-    throw namedChainError(chain, toAppChainError(error), 'Buying the licence')
+    throw namedChainError(chain, toChainError(error, { contract: 'MintmarkLicenses', functionName: 'purchase' }), 'Buying the licence')
   }
 }
 
@@ -313,7 +312,7 @@ export async function royalties(ctx: AppContext, parameters: RoyaltiesParameters
         perAccount.push({ account, owed, withdrawn })
       }
     } catch (error) {
-      throw namedChainError(chain, toAppChainError(error), parameters.withdraw ? 'Withdrawing royalties' : 'Reading royalties')
+      throw namedChainError(chain, toChainError(error, { contract: 'MintmarkLicenses', functionName: parameters.withdraw ? 'withdraw' : 'owed' }), parameters.withdraw ? 'Withdrawing royalties' : 'Reading royalties')
     }
     out.push({ chain: chain.name, chainId: chain.chainId, accounts: perAccount })
   }

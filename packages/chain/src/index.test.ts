@@ -31,8 +31,10 @@ test('public surface (a new export is a conscious diff)', () => {
       "offerDomain",
       "offerTypes",
       "purchaseLicense",
+      "redactRpcUrl",
       "signOffer",
       "startDevChain",
+      "toChainError",
       "verifyInclusionOnChain",
       "withdrawRoyalties",
     ]

@@ -5,6 +5,7 @@ export { mintmarkAnchorAbi, mintmarkAnchorBytecode, mintmarkLicensesAbi, mintmar
 export type { Bytes32Like } from './internal/hex.js'
 export type { MintmarkContracts, ReadClient, TransactionResult, WriteClient } from './types.js'
 export { logIdFromVerifierKey } from './log-id.js'
+export { type ChainErrorContext, redactRpcUrl, toChainError } from './internal/errors.js'
 
 export { type AnchorCheckpointErrorType, type AnchorCheckpointParameters, type AnchorCheckpointReturnType, anchorCheckpoint } from './actions/anchor-checkpoint.js'
 export { type CreateLogErrorType, type CreateLogParameters, type CreateLogReturnType, createLog } from './actions/create-log.js'
