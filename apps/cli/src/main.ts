@@ -13,6 +13,7 @@ import * as serve from './commands/serve.js'
 import * as royaltiesCmd from './commands/royalties.js'
 import * as show from './commands/show.js'
 import * as verify from './commands/verify.js'
+import * as watermark from './commands/watermark.js'
 import { type Io, exitCodeFor, printJson, processIo, toProblem } from './output.js'
 
 type Command = { help: string; run(argv: string[], io: Io): Promise<number> }
@@ -31,6 +32,7 @@ const commands: Record<string, Command> = {
   royalties: royaltiesCmd,
   audit,
   demo,
+  watermark,
   serve,
 }
 
@@ -42,7 +44,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   register    register files with a signed manifest and append them to the log
   verify      verify a file against the log, or offline against a bundle
   show        show an asset's record, claims and lineage
-  export      export a provenance bundle
+  export      export a provenance bundle, or an image with C2PA Content Credentials
   log         checkpoint, inclusion and consistency proofs
   anchor      anchor the latest checkpoint on the configured chains (or the local dev chain)
   chain       chain status: reachability, contracts, anchors on chain vs local
@@ -50,6 +52,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   license     buy licences under an offer
   royalties   royalties owed per account and currency; --withdraw pays them out
   audit       re-derive and check everything stored
+  watermark   embed or detect the home's invisible watermark (payload: a log index)
   serve       the HTTP API; serve api-key creates write keys
   demo        run the whole flow on sample assets
 

@@ -13,7 +13,23 @@ export {
   type RegisterReturnType,
   type RegisterTemplate,
 } from './register.js'
-export { type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyFile, verifyOffline } from './verify.js'
+export { type VerifyCandidate, type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyFile, verifyOffline } from './verify.js'
+export { createStoreFingerprintBackend, fingerprintImage, pdqAlgorithm, storeFingerprintIndex } from './fingerprints.js'
+export { type C2paEvidence, exportC2pa, type ExportC2paParameters, type ExportC2paReturnType, readC2paEvidence, readPemFile, statementHashOf } from './c2pa.js'
+export {
+  defaultWatermarkedPath,
+  detectWatermarkFile,
+  embedWatermarkFile,
+  type EmbedWatermarkFileParameters,
+  indexFromPayload,
+  payloadForIndex,
+  readWatermarkKey,
+  registerWatermarked,
+  type WatermarkDetection,
+  type WatermarkedAsset,
+  watermarkKey,
+  watermarkKeyFile,
+} from './watermark.js'
 export {
   anchor,
   type AnchorChainResult,
@@ -25,7 +41,7 @@ export {
 } from './anchor.js'
 export { checkAnchors, type RpcUrls } from './anchor-checks.js'
 export { createStoreAnchorState } from './anchor-state.js'
-export { type AppChain, type ChainManager, createChainManager, devChainId, devChainName, redactRpcUrl } from './chain.js'
+export { type AppChain, type ChainManager, createChainManager, devChainId, devChainName } from './chain.js'
 export { type ChainConfig, chainConfigSchema, chainsConfigSchema } from './chain-config.js'
 export {
   buyLicense,

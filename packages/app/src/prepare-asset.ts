@@ -18,7 +18,10 @@ import {
   canonicalize,
 } from '@mintmark/core'
 import { probeImage } from '@mintmark/media'
-import { nodeSha256 } from '@mintmark/storage'
+import { type C2paEvidenceInput, type EntryDraft, type FingerprintInput, nodeSha256 } from '@mintmark/storage'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { readC2paEvidence, toC2paEvidenceInput } from './c2pa.js'
+import { fingerprintImage, withFileName } from './fingerprints.js'
 import { sniffMediaType } from './media-type.js'
 
 /** What every asset of one register call shares: how it was made and on what terms. */
@@ -100,20 +103,71 @@ export function encodeClaim(signed: SignedStatement<Manifest>, prior: readonly {
 export async function prepareAsset(
   parameters: { file: string; createdAt: string; template: RegisterTemplate; signer: Signer; profile?: CidProfileName | undefined },
 ): Promise<PreparedAsset | undefined> {
-  const { file, template, signer } = parameters
+  const { file } = parameters
   // Synchronous reads on purpose: a blocking read of a file of a few MiB at most costs tens of
   // microseconds, while each async fs call costs a thread-pool round trip (measured at ~240 µs
   // per hop on the 2-core VM; fsp.readFile makes four).
   if (statSync(file).size > maxInMemoryFile) return undefined
   const read = readFileSync(file)
-  const media = await inspectBytes(new Uint8Array(read.buffer, read.byteOffset, read.byteLength), file)
-  if (!media.bytes) return undefined
+  return prepareBytes({ ...parameters, bytes: new Uint8Array(read.buffer, read.byteOffset, read.byteLength) })
+}
+
+/** `prepareAsset` for bytes already in memory (`file` names them: title, messages). */
+export async function prepareBytes(
+  parameters: { file: string; bytes: Uint8Array; createdAt: string; template: RegisterTemplate; signer: Signer; profile?: CidProfileName | undefined },
+): Promise<PreparedAsset> {
+  const { file, template, signer } = parameters
+  const media = await inspectBytes(parameters.bytes, file)
+  if (!media.bytes) throw new MintmarkError('INTERNAL', 'inspectBytes dropped in-memory bytes.')
   const hasher = createContentHasher({ ...(parameters.profile ? { profile: parameters.profile } : {}), sha256: nodeSha256 })
   hasher.update(media.bytes)
   const { cid, sha256: sha, size } = hasher.finish()
   const asset: AssetFacts = { cid, sha256: sha, size, mediaType: media.mediaType, ...(media.dimensions ? { dimensions: media.dimensions } : {}) }
   const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), parameters.createdAt)
   return { file, asset, bytes: media.bytes, signed, statementHash, firstClaim }
+}
+
+/** The store draft of a signed statement about one asset, with the media evidence found in it. */
+export function entryDraft(
+  prepared: Pick<PreparedAsset, 'signed' | 'statementHash' | 'firstClaim'> & { asset: { cid: string; sha256: string; size: number; mediaType: string } },
+  creator: string,
+  evidence: MediaEvidence = {},
+  expectIndex?: number,
+): EntryDraft {
+  const { signed, asset, firstClaim } = prepared
+  return {
+    statementHash: prepared.statementHash,
+    kind: signed.statement.type,
+    assetCid: asset.cid,
+    creator,
+    createdAt: signed.statement.createdAt,
+    asset: { cid: asset.cid, sha256: asset.sha256, size: asset.size, mediaType: asset.mediaType },
+    parents: (signed.statement.parents ?? []).map((p) => ({ cid: p.cid, relation: p.relation })),
+    build: (prior) => (prior.length === 0 ? firstClaim : encodeClaim(signed, prior.map((p) => ({ index: p.index, leafHash: bytesToHex(p.leafHash) })))),
+    ...(evidence.fingerprints?.length ? { fingerprints: evidence.fingerprints } : {}),
+    ...(evidence.c2pa ? { c2pa: evidence.c2pa } : {}),
+    ...(expectIndex === undefined ? {} : { expectIndex }),
+  }
+}
+
+export type MediaEvidence = { fingerprints?: FingerprintInput[] | undefined; c2pa?: C2paEvidenceInput | undefined }
+
+/**
+ * What register keeps about an image besides its statement: the PDQ fingerprint and any C2PA
+ * manifest it carries. Nothing for other media (no decode: a binary file costs nothing here).
+ * A C2PA container that cannot be read is not evidence and is passed over; an image PDQ cannot
+ * decode is an error (`IMAGE_INVALID`: named or sniffed as an image, and not one).
+ */
+export async function mediaEvidence(bytes: Uint8Array, mediaType: string, file: string): Promise<MediaEvidence> {
+  if (!mediaType.startsWith('image/')) return {}
+  let fingerprint: FingerprintInput | undefined
+  try {
+    fingerprint = await fingerprintImage(bytes, mediaType)
+  } catch (error) {
+    throw withFileName(error, path.basename(file))
+  }
+  const c2pa = await readC2paEvidence(bytes, mediaType).catch(() => undefined)
+  return { ...(fingerprint ? { fingerprints: [fingerprint] } : {}), ...(c2pa ? { c2pa: toC2paEvidenceInput(c2pa) } : {}) }
 }
 
 export function buildManifestInput(t: RegisterTemplate, creator: string, asset: ManifestInput['asset'], createdAt: string): ManifestInput {

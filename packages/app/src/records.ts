@@ -1,5 +1,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MintmarkError, consistencyProofPlan, inclusionProofPlan, parseContentId } from '@mintmark/core'
+import { storedC2paEvidence } from './c2pa.js'
+import { fingerprintsOf } from './fingerprints.js'
 import type { AppContext } from './open-app.js'
 
 /** The record of an asset: every claim on it, its lineage both ways, and where it sits in the log. */
@@ -16,12 +18,17 @@ export function showAsset(ctx: AppContext, cidText: string) {
     statement: entry.statement,
   }))
   const first = claims[0]
+  const c2pa = storedC2paEvidence(ctx.store, cid)
   const checkpoint = first ? ctx.store.checkpointCovering(first.logIndex) : undefined
   return {
     asset: { cid: asset.cid, sha256: asset.sha256, size: asset.size, mediaType: asset.mediaType },
     statement: first?.statement,
     claims,
     lineage: { parents: ctx.store.parentsOf(cid), children: ctx.store.childrenOf(cid) },
+    /** PDQ fingerprints kept for near-duplicate lookup (images only). */
+    fingerprints: fingerprintsOf(ctx.store, cid),
+    /** C2PA Content Credentials the registered file carried: imported evidence, not signed by this log. */
+    ...(c2pa ? { c2pa } : {}),
     log: {
       origin: ctx.config.logOrigin,
       treeSize: ctx.store.size(),

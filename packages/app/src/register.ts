@@ -5,7 +5,17 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 import { MintmarkError, createManifest } from '@mintmark/core'
 import type { EntryDraft } from '@mintmark/storage'
 import type { AppContext } from './open-app.js'
-import { type PreparedAsset, type RegisterTemplate, buildManifestInput, describeAndSign, encodeClaim, inspectMedia, prepareAsset } from './prepare-asset.js'
+import {
+  type MediaEvidence,
+  type PreparedAsset,
+  type RegisterTemplate,
+  buildManifestInput,
+  describeAndSign,
+  entryDraft,
+  inspectMedia,
+  mediaEvidence,
+  prepareAsset,
+} from './prepare-asset.js'
 
 export type { RegisterTemplate } from './prepare-asset.js'
 
@@ -118,19 +128,22 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
   async function small(p: PreparedAsset): Promise<void> {
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: p.asset.size })
     if (ctx.store.hasClaimBy(p.asset.cid, signer.did)) return skip(p.file, p.asset.cid)
+    // Images only (no decode for anything else): PDQ fingerprint and any C2PA manifest.
+    const evidence = p.asset.mediaType.startsWith('image/') ? await mediaEvidence(p.bytes, p.asset.mediaType, p.file) : undefined
     await ctx.blobs.putHashed(p.asset, p.bytes, { deferSync: true })
-    await enqueue(queued(p.file, p.asset, p.signed, p.statementHash, p.firstClaim))
+    await enqueue(queued(p.file, p.asset, p.signed, p.statementHash, p.firstClaim, evidence))
   }
 
   /** Large files: streamed into the blob store (hashing while copying), then described and signed. */
   async function large(file: string, createdAt: string): Promise<void> {
-    const { mediaType, dimensions } = await inspectMedia(file)
+    const { mediaType, dimensions, bytes } = await inspectMedia(file)
     const put = await ctx.blobs.putFile(file, { signal: parameters.signal, deferSync: true })
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
     if (ctx.store.hasClaimBy(put.cid, signer.did)) return skip(file, put.cid)
     const asset = { cid: put.cid, sha256: put.sha256, size: put.size, mediaType, ...(dimensions ? { dimensions } : {}) }
     const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), createdAt)
-    await enqueue(queued(file, asset, signed, statementHash, firstClaim))
+    const evidence = bytes && mediaType.startsWith('image/') ? await mediaEvidence(bytes, mediaType, file) : undefined
+    await enqueue(queued(file, asset, signed, statementHash, firstClaim, evidence))
   }
 
   function queued(
@@ -139,18 +152,9 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
     signed: PreparedAsset['signed'],
     statementHash: Uint8Array,
     firstClaim: PreparedAsset['firstClaim'],
+    evidence?: MediaEvidence,
   ): (typeof pending)[number] {
-    const draft: EntryDraft = {
-      statementHash,
-      kind: signed.statement.type,
-      assetCid: asset.cid,
-      creator: signer.did,
-      createdAt: signed.statement.createdAt,
-      asset: { cid: asset.cid, sha256: asset.sha256, size: asset.size, mediaType: asset.mediaType },
-      parents: (signed.statement.parents ?? []).map((p) => ({ cid: p.cid, relation: p.relation })),
-      build: (prior) =>
-        prior.length === 0 ? firstClaim : encodeClaim(signed, prior.map((p) => ({ index: p.index, leafHash: bytesToHex(p.leafHash) }))),
-    }
+    const draft: EntryDraft = entryDraft({ signed, statementHash, firstClaim, asset }, signer.did, evidence)
     return { draft, file, put: { cid: asset.cid, sha256: asset.sha256, size: asset.size }, mediaType: asset.mediaType }
   }
 

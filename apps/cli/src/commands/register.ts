@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
-import { type RegisterTemplate, defaultHome, openApp, register } from '@mintmark/app'
+import { type RegisterProgressEvent, type RegisterTemplate, defaultHome, openApp, register, registerWatermarked } from '@mintmark/app'
 import { MintmarkError } from '@mintmark/core'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'
@@ -17,7 +17,12 @@ export const help = `mintmark register <file|dir>... [options]
   --source-type TYPE          IPTC digitalSourceType (default trainedAlgorithmicMedia)
   --license SPDX              licence (default CC-BY-4.0)
   --royalty PAYEE=PCT% ...    royalty split (PAYEE a did:… or 0x address; shares sum to 100%)
-  --title TEXT  --description TEXT  --concurrency N  --jsonl (one JSON line per committed asset)  --json`
+  --title TEXT  --description TEXT  --concurrency N  --jsonl (one JSON line per committed asset)  --json
+  --watermark                 register a watermarked copy of each image instead of the file itself: the copy
+                              carries the log index it gets (read back by \`mintmark watermark detect\` and
+                              \`mintmark verify\`), is written to <name>.wm.<ext> (or into --out DIR) and its CID
+                              is the one registered; the original file is not changed
+  --out DIR                   where --watermark writes the copies (default: next to each original)`
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -38,7 +43,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     description: { type: 'string' },
     concurrency: { type: 'string' },
     jsonl: { type: 'boolean' },
+    watermark: { type: 'boolean' },
+    out: { type: 'string' },
   })
+  if (values.out !== undefined && !values.watermark) throw usage('--out is for --watermark copies.')
   if (!positionals.length) throw usage('register needs at least one file or directory.')
   const template = await buildTemplate(values)
   const files = await expandInputs(positionals.map((p) => path.resolve(io.cwd, p)))
@@ -49,11 +57,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
   const ctx = await openApp({ home: values.home ?? defaultHome(io.env), passphrase: io.env.MINTMARK_PASSPHRASE })
   try {
-    const result = await register(ctx, {
+    const common = {
       ...template,
       files,
-      concurrency,
-      onProgress(e) {
+      onProgress(e: RegisterProgressEvent) {
         if (e.type === 'register:bytes:hashed') bar?.bytesHashed(e.bytes)
         else if (e.type === 'register:asset:committed') {
           bar?.fileDone()
@@ -63,11 +70,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
           if (values.jsonl) io.stdout(`${JSON.stringify({ event: 'skipped', file: e.file, cid: e.cid })}\n`)
         } else if (e.type === 'register:checkpoint:signed' && values.jsonl) io.stdout(`${JSON.stringify({ event: 'checkpoint', size: e.size })}\n`)
       },
-    })
+    }
+    const result = values.watermark
+      ? await registerWatermarked(ctx, { ...common, ...(values.out ? { outDir: path.resolve(io.cwd, values.out) } : {}) })
+      : await register(ctx, { ...common, concurrency })
     bar?.finish()
     if (values.json) printJson(io, result)
     else if (!values.jsonl) {
-      for (const a of result.registered) io.stdout(`registered ${a.cid}  ${path.relative(io.cwd, a.file)}  (log #${a.logIndex})\n`)
+      for (const a of result.registered)
+        io.stdout(
+          `registered ${a.cid}  ${path.relative(io.cwd, a.file)}  (log #${a.logIndex})${'original' in a && 'payload' in a ? `  watermarked copy of ${path.relative(io.cwd, String(a.original))}, payload ${String(a.payload)}` : ''}\n`,
+        )
       for (const s of result.skipped) io.stdout(`skipped    ${s.cid}  ${path.relative(io.cwd, s.file)}  (already registered)\n`)
       if (result.checkpoint) io.stdout(`checkpoint size ${result.checkpoint.size} root ${result.checkpoint.rootHash}\n`)
     }

@@ -25,6 +25,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
       for (const p of r.lineage.parents) lines.push(`parent   ${p.cid} (${p.relation})`)
       for (const c of r.lineage.children) lines.push(`child    ${c.cid} (${c.relation})`)
       for (const c of r.claims) lines.push(`claim    log #${c.logIndex} by ${c.creator} at ${c.createdAt}${c.prior.length ? ` (after #${c.prior.map((p) => p.index).join(', #')})` : ''}`)
+      for (const f of r.fingerprints) lines.push(`${f.algorithm.padEnd(9)}${f.hash} (quality ${f.quality})`)
+      if (r.c2pa) {
+        const c = r.c2pa
+        lines.push(`c2pa     ${c.valid ? 'valid' : `NOT valid: ${c.validationStatus.join(', ')}`} (imported evidence from the registered file)`)
+        lines.push(`         generator ${c.claimGenerator}${c.signer ? `, signed by ${c.signer.subject}` : ''}`)
+        if (c.digitalSourceType) lines.push(`         source ${c.digitalSourceType}`)
+        for (const a of c.actions) lines.push(`         action ${a.action}${a.softwareAgent ? ` by ${a.softwareAgent}` : ''}`)
+        for (const i of c.ingredients) lines.push(`         ingredient ${i.title ?? '?'} (${i.relationship})`)
+      }
       lines.push(`log      ${r.log.origin}, size ${r.log.treeSize}${r.log.checkpointSize ? `, in checkpoint ${r.log.checkpointSize}` : ''}`)
       io.stdout(`${lines.join('\n')}\n`)
     }

@@ -9,6 +9,7 @@ export const errorCodes = {
   INPUT_INVALID: { status: 400, retry: false },
   FILE_NOT_FOUND: { status: 404, retry: false },
   FILE_UNREADABLE: { status: 400, retry: false },
+  FILE_NOT_WRITABLE: { status: 400, retry: false },
   // canonical JSON
   JSON_INVALID: { status: 400, retry: false },
   JCS_INVALID: { status: 422, retry: false },
@@ -42,6 +43,7 @@ export const errorCodes = {
   CHECKPOINT_NOT_FOUND: { status: 404, retry: false },
   LOG_ENTRY_NOT_FOUND: { status: 404, retry: false },
   LOG_ROOT_MISMATCH: { status: 500, retry: false },
+  LOG_APPEND_CONFLICT: { status: 409, retry: true },
   LEAF_HASH_MISMATCH: { status: 422, retry: false },
   // bundles
   BUNDLE_INVALID: { status: 422, retry: false },
@@ -103,6 +105,11 @@ export const errorCodes = {
   CURSOR_INVALID: { status: 400, retry: false },
   STATEMENT_CLOCK_SKEW: { status: 422, retry: false },
   SERVICE_UNAVAILABLE: { status: 503, retry: true },
+  // agents (MCP server, apps/server/src/mcp)
+  AGENT_NOT_FOUND: { status: 404, retry: false },
+  AGENT_POLICY_DENIED: { status: 403, retry: false },
+  AGENT_BUDGET_EXCEEDED: { status: 402, retry: false },
+  LICENSE_REQUIRED: { status: 403, retry: false },
   // verification summary (a report whose verdict is not "verified", raised by assertVerified)
   VERIFICATION_FAILED: { status: 422, retry: false },
   INTERNAL: { status: 500, retry: false },

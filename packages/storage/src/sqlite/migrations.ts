@@ -82,4 +82,38 @@ CREATE TABLE offers (
 CREATE INDEX offers_asset ON offers (asset_cid, created_at);
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- Perceptual fingerprints (PDQ, 256 bits) of registered images, for near-duplicate lookup by
+-- multi-index hashing (docs/adr/0009, 0010): 16 chunks of 16 bits, chunk i = bytes 2i..2i+1 of the
+-- hash, big-endian. Chunk rows point at the fingerprint's rowid, not the CID: 16 small rows per image.
+CREATE TABLE fingerprints (
+  id INTEGER PRIMARY KEY,
+  asset_cid TEXT NOT NULL REFERENCES assets (cid),
+  algorithm TEXT NOT NULL,
+  hash BLOB NOT NULL CHECK (length(hash) = 32),
+  quality INTEGER NOT NULL,
+  UNIQUE (asset_cid, algorithm, hash)
+) STRICT;
+CREATE TABLE fingerprint_chunks (
+  chunk_no INTEGER NOT NULL,
+  chunk_value INTEGER NOT NULL,
+  fingerprint_id INTEGER NOT NULL REFERENCES fingerprints (id),
+  PRIMARY KEY (chunk_no, chunk_value, fingerprint_id)
+) STRICT, WITHOUT ROWID;
+
+-- C2PA Content Credentials found in a registered file, as imported (unsigned by us) evidence:
+-- the validation result and the fields worth querying; the rest of the summary as JSON.
+CREATE TABLE c2pa_evidence (
+  asset_cid TEXT PRIMARY KEY REFERENCES assets (cid),
+  valid INTEGER NOT NULL CHECK (valid IN (0, 1)),
+  validation_status TEXT NOT NULL,
+  claim_generator TEXT,
+  digital_source_type TEXT,
+  document TEXT NOT NULL,
+  entry_idx INTEGER NOT NULL REFERENCES entries (idx)
+) STRICT;
+`,
+  },
 ]

@@ -26,6 +26,34 @@ export type AnchorRow = {
 }
 /** A stored offer: its hash, the asset it sells, the chain it is for, and the JSON document. */
 export type OfferRow = { offerHash: string; assetCid: string; chainId: number; document: string; createdAt: string }
+/** A perceptual fingerprint to keep for an asset (migration 3): 32-byte hash, its quality (0–100). */
+export type FingerprintInput = { algorithm: string; hash: Uint8Array; quality: number }
+export type FingerprintRow = FingerprintInput & { id: number; assetCid: string }
+/** A stored fingerprint sharing a probed chunk with a query (not yet checked by distance). */
+export type FingerprintCandidateRow = { id: number; assetCid: string; hash: Uint8Array }
+/** The chunk values to look up for one chunk position (multi-index hashing). */
+export type FingerprintChunkProbe = { chunkNo: number; values: readonly number[] }
+/**
+ * C2PA Content Credentials found in a registered file (migration 3): imported evidence, not
+ * something this log signed. `document` is the reader's summary as JSON.
+ */
+export type C2paEvidenceInput = {
+  valid: boolean
+  validationStatus: readonly string[]
+  claimGenerator: string | null
+  digitalSourceType: string | null
+  document: string
+}
+export type C2paEvidenceRow = Omit<C2paEvidenceInput, 'validationStatus'> & { assetCid: string; validationStatus: string[]; entryIndex: number }
+
+/** Chunks a 256-bit fingerprint is indexed under: 16 big-endian 16-bit words (hex digits 4i..4i+3). */
+export const fingerprintChunkCount = 16
+export function fingerprintChunkValues(hash: Uint8Array): number[] {
+  if (hash.length !== 32) throw new MintmarkError('INPUT_INVALID', 'A fingerprint hash is 32 bytes.', { fields: ['hash'] })
+  const out: number[] = []
+  for (let i = 0; i < fingerprintChunkCount; i++) out.push(((hash[2 * i] as number) << 8) | (hash[2 * i + 1] as number))
+  return out
+}
 
 /** What the caller builds for each new entry, once it knows the earlier entries on the same asset. */
 export type EntryDraft = {
@@ -39,6 +67,15 @@ export type EntryDraft = {
   parents?: { cid: string; relation: string }[]
   /** Builds the leaf data from the earlier entries about the same asset (oldest first). */
   build(prior: EntryRef[]): { data: Uint8Array; leafHash: Uint8Array }
+  /** Perceptual fingerprints of the asset, kept once per (asset, algorithm, hash) in the same transaction. */
+  fingerprints?: readonly FingerprintInput[] | undefined
+  /** C2PA evidence found in the asset's bytes; the first registration's is kept. */
+  c2pa?: C2paEvidenceInput | undefined
+  /**
+   * The log index this entry was prepared for (e.g. a watermark carries it). If the log has moved
+   * on, the whole transaction rolls back with `LOG_APPEND_CONFLICT` and the caller prepares again.
+   */
+  expectIndex?: number | undefined
 }
 
 export type AppendResult = { index: number; leafHash: Uint8Array; created: boolean }
@@ -110,7 +147,43 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     getOffer: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE offer_hash = ?'),
     offersOfChain: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE chain_id = ? ORDER BY created_at, offer_hash'),
     offersOfAsset: db.prepare('SELECT offer_hash, asset_cid, chain_id, document, created_at FROM offers WHERE asset_cid = ? ORDER BY created_at, offer_hash'),
+    insertFingerprint: db
+      .prepare('INSERT INTO fingerprints (asset_cid, algorithm, hash, quality) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id')
+      .pluck(),
+    insertChunk: db.prepare('INSERT INTO fingerprint_chunks (chunk_no, chunk_value, fingerprint_id) VALUES (?, ?, ?)'),
+    fingerprintsOf: db.prepare('SELECT id, asset_cid, algorithm, hash, quality FROM fingerprints WHERE asset_cid = ? ORDER BY id'),
+    fingerprintCount: db.prepare('SELECT COUNT(*) FROM fingerprints WHERE algorithm = ?').pluck(),
+    insertC2pa: db.prepare(
+      `INSERT INTO c2pa_evidence (asset_cid, valid, validation_status, claim_generator, digital_source_type, document, entry_idx)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (asset_cid) DO NOTHING`,
+    ),
+    c2pa: db.prepare('SELECT * FROM c2pa_evidence WHERE asset_cid = ?'),
   }
+  // One statement per probe-list length (the usual radius gives 17 values per chunk).
+  const chunkQueries = new Map<string, Database.Statement>()
+  const chunkQuery = (n: number): Database.Statement => {
+    const key = String(n)
+    let stmt = chunkQueries.get(key)
+    if (!stmt) {
+      stmt = db.prepare(
+        `SELECT f.id, f.asset_cid, f.hash FROM fingerprint_chunks c JOIN fingerprints f ON f.id = c.fingerprint_id
+         WHERE c.chunk_no = ? AND c.chunk_value IN (${Array.from({ length: n }, () => '?').join(', ')}) AND f.algorithm = ?`,
+      )
+      chunkQueries.set(key, stmt)
+    }
+    return stmt
+  }
+
+  function insertFingerprint(cid: string, fp: FingerprintInput): boolean {
+    const chunks = fingerprintChunkValues(fp.hash)
+    if (!Number.isInteger(fp.quality) || fp.quality < 0 || fp.quality > 100)
+      throw new MintmarkError('INPUT_INVALID', 'A fingerprint quality is an integer from 0 to 100.', { fields: ['quality'] })
+    const id = q.insertFingerprint.get(cid, fp.algorithm, fp.hash, fp.quality) as number | undefined
+    if (id === undefined) return false
+    chunks.forEach((value, chunkNo) => q.insertChunk.run(chunkNo, value, id))
+    return true
+  }
+  const addFingerprintTx = db.transaction(insertFingerprint)
 
   const size = (): number => q.size.get() as number
 
@@ -143,9 +216,19 @@ export function createSqliteStore(options: SqliteStoreOptions) {
         : []
       const { data, leafHash } = draft.build(prior)
       const index = next++
+      if (draft.expectIndex !== undefined && draft.expectIndex !== index)
+        throw new MintmarkError('LOG_APPEND_CONFLICT', `The entry was prepared for log index ${draft.expectIndex}, but the next index is ${index}.`, {
+          metaMessages: ['Another writer appended in between; prepare the entry again.'],
+        })
       q.insertEntry.run(index, leafHash, data, draft.statementHash, draft.kind, draft.assetCid, draft.creator, draft.createdAt)
       if (draft.asset) q.insertAsset.run(draft.asset.cid, draft.asset.sha256, draft.asset.size, draft.asset.mediaType, index)
       for (const p of draft.parents ?? []) if (draft.assetCid) q.insertEdge.run(draft.assetCid, p.cid, p.relation, index)
+      if (draft.assetCid) {
+        for (const fp of draft.fingerprints ?? []) insertFingerprint(draft.assetCid, fp)
+        const c = draft.c2pa
+        if (c)
+          q.insertC2pa.run(draft.assetCid, c.valid ? 1 : 0, JSON.stringify(c.validationStatus), c.claimGenerator, c.digitalSourceType, c.document, index)
+      }
       newLeaves.push(leafHash)
       results.push({ index, leafHash, created: true })
     }
@@ -303,6 +386,58 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     },
     offersOnChain: (chainId: number): OfferRow[] => (q.offersOfChain.all(chainId) as OfferDbRow[]).map(toOffer),
     offersForAsset: (cid: string): OfferRow[] => (q.offersOfAsset.all(cid) as OfferDbRow[]).map(toOffer),
+    /** The entry holding a statement (by its hash), if any. */
+    entryByStatementHash(statementHash: Uint8Array): EntryRef | undefined {
+      const r = q.byStatement.get(statementHash) as { idx: number; leaf_hash: Buffer } | undefined
+      return r && { index: r.idx, leafHash: new Uint8Array(r.leaf_hash) }
+    },
+    /** Keeps a fingerprint of a registered asset (its own transaction); false when already kept. */
+    addFingerprint(cid: string, fingerprint: FingerprintInput): boolean {
+      return wrapIo(() => addFingerprintTx.immediate(cid, fingerprint))
+    },
+    /**
+     * Stored fingerprints of `algorithm` that share at least one probed (chunk_no, chunk_value),
+     * each once; the caller checks the full distance.
+     */
+    fingerprintCandidates(probes: readonly FingerprintChunkProbe[], algorithm = 'pdq'): FingerprintCandidateRow[] {
+      const seen = new Set<number>()
+      const out: FingerprintCandidateRow[] = []
+      for (const { chunkNo, values } of probes) {
+        if (!values.length) continue
+        for (const r of chunkQuery(values.length).all(chunkNo, ...values, algorithm) as { id: number; asset_cid: string; hash: Buffer }[]) {
+          if (seen.has(r.id)) continue
+          seen.add(r.id)
+          out.push({ id: r.id, assetCid: r.asset_cid, hash: new Uint8Array(r.hash) })
+        }
+      }
+      return out
+    },
+    fingerprintsOf(cid: string): FingerprintRow[] {
+      return (q.fingerprintsOf.all(cid) as { id: number; asset_cid: string; algorithm: string; hash: Buffer; quality: number }[]).map((r) => ({
+        id: r.id,
+        assetCid: r.asset_cid,
+        algorithm: r.algorithm,
+        hash: new Uint8Array(r.hash),
+        quality: r.quality,
+      }))
+    },
+    fingerprintCount: (algorithm = 'pdq'): number => q.fingerprintCount.get(algorithm) as number,
+    getC2paEvidence(cid: string): C2paEvidenceRow | undefined {
+      const r = q.c2pa.get(cid) as
+        | { asset_cid: string; valid: number; validation_status: string; claim_generator: string | null; digital_source_type: string | null; document: string; entry_idx: number }
+        | undefined
+      return (
+        r && {
+          assetCid: r.asset_cid,
+          valid: r.valid === 1,
+          validationStatus: JSON.parse(r.validation_status) as string[],
+          claimGenerator: r.claim_generator,
+          digitalSourceType: r.digital_source_type,
+          document: r.document,
+          entryIndex: r.entry_idx,
+        }
+      )
+    },
     integrityCheck: (): string => db.pragma('integrity_check', { simple: true }) as string,
     pragmas: () => ({
       journal_mode: db.pragma('journal_mode', { simple: true }),
