@@ -10,6 +10,7 @@ import * as log from './commands/log.js'
 import * as offer from './commands/offer.js'
 import * as register from './commands/register.js'
 import * as serve from './commands/serve.js'
+import * as mcp from './commands/mcp.js'
 import * as royaltiesCmd from './commands/royalties.js'
 import * as show from './commands/show.js'
 import * as verify from './commands/verify.js'
@@ -34,6 +35,7 @@ const commands: Record<string, Command> = {
   demo,
   watermark,
   serve,
+  mcp,
 }
 
 const overview = `mintmark: provenance, licensing and royalties for AI-generated media
@@ -53,7 +55,8 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   royalties   royalties owed per account and currency; --withdraw pays them out
   audit       re-derive and check everything stored
   watermark   embed or detect the home's invisible watermark (payload: a log index)
-  serve       the HTTP API; serve api-key creates write keys
+  serve       the HTTP API and MCP at /mcp; serve api-key creates write keys
+  mcp         MCP tools over stdio for an agent; mcp agent create|policy|list
   demo        run the whole flow on sample assets
 
 mintmark <command> --help for its options.`

@@ -10,3 +10,18 @@ export { type Problem, problemSchema, toProblem } from './http/problem.js'
 export { catchUpSearchIndex, createSearchIndex, type SearchIndex, type SearchRow } from './search/search-index.js'
 export { licenceFacts, sourceGroupOf, spdxTerms } from './search/classify.js'
 export * as schemas from './schemas.js'
+export {
+  type AgentIdentity,
+  type AgentRecord,
+  type CreateMcpServerOptions,
+  type RunMcpStdioOptions,
+  createAgent,
+  createMcpServer,
+  decisionMediaType,
+  listAgents,
+  listDecisions,
+  openAgentStore,
+  runMcpStdio,
+  setAgentPolicy,
+} from './mcp/index.js'
+export type { AgentPolicy } from './schemas.js'

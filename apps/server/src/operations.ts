@@ -14,6 +14,8 @@ import {
 import { MintmarkError, canonicalize, decodeLogEntry, parseContentId } from '@mintmark/core'
 import type { z } from 'zod'
 import { type createStatementAppender, prepareSignedStatement } from './append-statement.js'
+import { agentInfo } from './mcp/agents.js'
+import type { AgentPolicy } from './schemas.js'
 import type {
   bundleQuerySchema,
   consistencyQuerySchema,
@@ -24,6 +26,7 @@ import type {
   statementsQuerySchema,
 } from './schemas.js'
 import type { SearchIndex } from './search/search-index.js'
+import type { AgentStore } from './mcp/agents.js'
 
 /**
  * The service methods behind the HTTP routes, over plain inputs (already validated by the route's
@@ -41,6 +44,8 @@ export type ServiceContext = {
   /** Where uploads are written while they are processed. */
   uploadsDir: string
   now: () => Date
+  /** Agents, their policies and spend (docs/adr/0011-mcp-and-agent-budgets.md); absent in contexts without them. */
+  agents?: AgentStore | undefined
 }
 
 export type Actor = { id: string; kind: 'anonymous' | 'apiKey' | 'did'; did?: string | undefined; scopes: readonly string[] }
@@ -197,4 +202,18 @@ function assertOperator(s: ServiceContext, actor: Actor): void {
 
 function dropUndefined<T extends object>(o: T): T {
   return JSON.parse(canonicalize(JSON.parse(JSON.stringify(o)))) as T
+}
+
+/** An agent's policy and today's spend (admin). */
+export function getAgent(s: ServiceContext, input: { agent: string }) {
+  if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
+  return agentInfo(s.agents, input.agent, s.now())
+}
+
+/** Replaces an agent's policy (admin). */
+export function setAgentPolicyOp(s: ServiceContext, input: { agent: string; policy: AgentPolicy }) {
+  if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
+  if (!s.agents.get(input.agent)) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${input.agent} in this home.`)
+  s.agents.setPolicy(input.agent, input.policy, s.now())
+  return agentInfo(s.agents, input.agent, s.now())
 }

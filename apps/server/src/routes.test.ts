@@ -49,6 +49,8 @@ describe('route inventory', () => {
         'GET /v1/log/proofs/inclusion',
         'GET /v1/log/proofs/consistency',
         'GET /v1/search',
+        'GET /v1/agents/{agent}',
+        'POST /v1/agents/{agent}/policy',
         'GET /healthz',
         'GET /metrics',
         'GET /openapi.json',

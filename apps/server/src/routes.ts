@@ -7,6 +7,9 @@ import { problemSchema } from './http/problem.js'
 import * as ops from './operations.js'
 import type { Actor, ServiceContext } from './operations.js'
 import {
+  agentInfoSchema,
+  agentParamsSchema,
+  agentPolicySchema,
   assetRecordSchema,
   bundleOutputSchema,
   bundleQuerySchema,
@@ -301,6 +304,39 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       query: searchQuerySchema,
       responses: { 200: { description: 'One page of results', schema: searchResultSchema }, ...problems(400, 429) },
       handler: async (req, s) => ok(ops.search(s, req.query as z.output<typeof searchQuerySchema>)),
+    },
+    {
+      operationId: 'getAgent',
+      method: 'GET',
+      path: '/v1/agents/{agent}',
+      summary: 'An agent: its keys’ identifiers, the policy its owner set, and today’s spend (admin)',
+      tags: ['agents'],
+      auth: { type: 'credentials', scope: 'admin', didSigned: false },
+      bucket: 'read',
+      bodyLimit: 0,
+      params: agentParamsSchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Agent', schema: agentInfoSchema }, ...problems(400, 401, 403, 404, 429) },
+      handler: async (req, s) => ok(ops.getAgent(s, req.params as { agent: string })),
+    },
+    {
+      operationId: 'setAgentPolicy',
+      method: 'POST',
+      path: '/v1/agents/{agent}/policy',
+      summary: 'Replace an agent’s policy: chains, currencies with price and daily limits, licence kinds (admin)',
+      tags: ['agents'],
+      auth: { type: 'credentials', scope: 'admin', didSigned: false },
+      bucket: 'write',
+      bodyLimit: limits.maxJsonBytes,
+      body: { kinds: ['json'], json: agentPolicySchema, description: 'The new policy' },
+      params: agentParamsSchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Agent with its new policy', schema: agentInfoSchema }, ...problems(400, 401, 403, 404, 415, 422, 429) },
+      async handler(req, s) {
+        if (req.body.kind !== 'json') throw new MintmarkError('INPUT_INVALID', 'Send the policy as application/json.')
+        const policy = parseWith(agentPolicySchema, req.body.value, 'INPUT_INVALID', 'The policy does not match the schema.')
+        return ok(ops.setAgentPolicyOp(s, { agent: (req.params as { agent: string }).agent, policy }))
+      },
     },
     {
       operationId: 'health',

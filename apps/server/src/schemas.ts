@@ -255,3 +255,159 @@ export const healthSchema = z.object({
 export const textSchema = z.string()
 export const bytesSchema = z.string().meta({ format: 'binary' })
 export const openApiSchema = z.record(z.string(), z.unknown())
+
+// --- agents (MCP server, docs/adr/0011-mcp-and-agent-budgets.md) -------------------------------
+
+const evmAddressSchema = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address')
+const amountSchema = z.string().regex(/^\d{1,78}$/, 'an amount in the currency’s base units (wei), as a decimal string')
+const offerHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected an offer hash (0x + 64 hex digits)')
+export const agentNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'an agent name: lowercase letters, digits and dashes').describe('Agent name in this home')
+export const nativeCurrency = '0x0000000000000000000000000000000000000000'
+
+export const agentPolicySchema = z
+  .strictObject({
+    chains: z.array(z.int().positive()).max(32).describe('Chain ids the agent may pay on; empty: none.'),
+    currencies: z
+      .array(
+        z.strictObject({
+          currency: evmAddressSchema.describe(`${nativeCurrency} for the chain’s native coin (ETH), else an ERC-20 address`),
+          chainId: z.int().positive().optional().describe('Only on this chain; absent: on every allowed chain, one shared budget.'),
+          maxPricePerLicence: amountSchema.describe('Largest price of one licence.'),
+          dailyBudget: amountSchema.describe('Most spent per UTC day under this entry (paid and in-flight purchases count).'),
+        }),
+      )
+      .max(32)
+      .describe('Allowed currencies with their limits; a currency not listed is refused.'),
+    licences: z
+      .strictObject({
+        spdx: z.array(z.string().regex(/^(?:LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]{0,99}$/)).max(200).optional().describe('Allowed SPDX ids (case-insensitive); absent: any SPDX id.'),
+        custom: z.boolean().optional().describe('Whether custom (non-SPDX) licences are allowed; default false.'),
+        commercialUse: z.boolean().optional().describe('true: only licences known to allow commercial use.'),
+        derivatives: z.boolean().optional().describe('true: only licences known to allow derivatives.'),
+      })
+      .describe('Which licence kinds the agent may buy.'),
+  })
+  .meta({ id: 'AgentPolicy', description: 'What an agent may buy: set by its owner, checked before any transaction.' })
+export type AgentPolicy = z.output<typeof agentPolicySchema>
+
+export const agentParamsSchema = z.strictObject({ agent: agentNameSchema })
+
+export const agentSpendSchema = z.object({
+  day: z.string(),
+  budgets: z.array(z.object({ key: z.string(), currency: z.string(), chainId: z.int().nullable(), dailyBudget: z.string(), spent: z.string(), reserved: z.string() })),
+})
+
+export const agentInfoSchema = z
+  .object({ name: z.string(), did: z.string(), evmAddress: z.string(), policy: agentPolicySchema, updatedAt: z.string(), spend: agentSpendSchema })
+  .meta({ id: 'Agent' })
+
+export const offersResultSchema = z
+  .object({
+    cid: z.string(),
+    offers: z.array(
+      z.object({
+        offerHash: z.string(),
+        chainId: z.int(),
+        price: z.string(),
+        currency: z.string(),
+        expired: z.boolean(),
+        createdAt: z.string(),
+        document: z.record(z.string(), z.unknown()).describe('The signed offer document (type mintmark.offer).'),
+      }),
+    ),
+  })
+  .meta({ id: 'Offers' })
+
+export const purchaseInputSchema = z.strictObject({
+  offerHash: offerHashSchema,
+  quantity: z.int().min(1).max(1000).optional().describe('Licences to buy (default 1).'),
+  reason: z.string().min(1).max(2000).optional().describe('Why the agent chose this offer (recorded in its decision).'),
+})
+export const purchaseResultSchema = z.object({
+  offerHash: z.string(),
+  assetCid: z.string(),
+  chainId: z.int(),
+  tokenId: z.string(),
+  quantity: z.int(),
+  amount: z.string(),
+  currency: z.string(),
+  buyer: z.string(),
+  txHash: z.string(),
+  blockNumber: z.int(),
+  budget: z.object({ key: z.string(), day: z.string(), dailyBudget: z.string(), spentToday: z.string() }),
+  decisions: z.object({ chose: z.int(), paid: z.int().nullable() }).describe('Log indexes of the decision statements.'),
+})
+
+const contentInput = {
+  contentBase64: z.string().max(64 * 1024 * 1024).optional().describe('The bytes, base64.'),
+  path: z.string().min(1).max(4096).optional().describe('A file on the server’s machine (stdio transport only).'),
+}
+export const verifyFileInputSchema = z.strictObject(contentInput)
+
+export const agentRegisterInputSchema = registerTemplateSchema
+  .extend({
+    ...contentInput,
+    mediaType: z.string().max(255).optional().describe('Media type (default: sniffed from the bytes).'),
+    royalties: m.rights.shape.royalties.optional().describe('Royalty split; carry the shares the parents’ offers require of derivatives. Default: all to the agent’s EVM account.'),
+  })
+  .meta({ id: 'AgentRegister', description: 'What the agent made: content, how it was made, parents (so royalties flow upstream), licence and split.' })
+
+export const agentRegisterResultSchema = z.object({
+  cid: z.string(),
+  logIndex: z.int(),
+  leafHash: z.string(),
+  creator: z.string(),
+  created: z.boolean(),
+  sha256: z.string(),
+  size: z.int(),
+  mediaType: z.string(),
+  decisionLogIndex: z.int(),
+})
+
+export const downloadInputSchema = z.strictObject({
+  cid: cidSchema,
+  saveTo: z.string().min(1).max(4096).optional().describe('Write the bytes to this path instead of returning them (stdio transport only).'),
+})
+export const downloadResultSchema = z.object({
+  cid: z.string(),
+  mediaType: z.string(),
+  size: z.int(),
+  sha256: z.string(),
+  basis: z.object({
+    kind: z.enum(['licence', 'open']),
+    license: z.string(),
+    offerHash: z.string().nullable(),
+    chainId: z.int().nullable(),
+    balance: z.string().nullable().describe('Licence tokens the agent’s account holds for that offer.'),
+  }),
+  contentBase64: z.string().optional(),
+  savedTo: z.string().optional(),
+  decisionLogIndex: z.int(),
+})
+
+export const provenanceInputSchema = cidParamsSchema.extend(lineageQuerySchema.shape)
+export const provenanceResultSchema = z.object({ cid: z.string(), logIndex: z.int(), lineage: lineageResultSchema, verification: verifyReportSchema })
+
+export const decisionsInputSchema = z.strictObject({
+  did: didSchema.optional().describe('The agent’s DID (default: the calling agent).'),
+  limit: intInput(1, 100).optional(),
+  cursor: z.string().max(64).regex(/^\d+$/, 'expected a cursor from nextCursor').optional(),
+})
+export const decisionsResultSchema = z
+  .object({
+    agent: z.string(),
+    items: z.array(
+      z.object({
+        logIndex: z.int(),
+        cid: z.string(),
+        action: z.string(),
+        at: z.string(),
+        decision: z.record(z.string(), z.unknown()),
+        signature: z.object({ alg: z.string(), kid: z.string(), sig: z.string() }),
+        verified: z.boolean(),
+        checks: z.object({ entrySignature: z.boolean(), leafHash: z.boolean(), contentHash: z.boolean(), decisionSignature: z.boolean() }),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'AgentDecisions' })

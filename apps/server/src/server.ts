@@ -29,6 +29,8 @@ import {
 } from './routes.js'
 import { catchUpSearchIndex, createSearchIndex } from './search/search-index.js'
 import { type ApiKeyScope, openServerDb, serverDbPath } from './server-db.js'
+import { openAgentStore } from './mcp/agents.js'
+import { createMcpHttpHandler } from './mcp/http.js'
 
 export type CreateServerOptions = {
   /** The Mintmark home (initialised with `initHome`). */
@@ -126,7 +128,8 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   checkpointTimer.unref()
   const appender = createStatementAppender({ store: app.store, onCommitted: () => checkpointIfGrown(app.config.checkpoint.everyEntries) })
 
-  const service: ServiceContext = { app, search, appender, creatorDid, catchUp, uploadsDir, now }
+  const agents = openAgentStore(root)
+  const service: ServiceContext = { app, search, appender, creatorDid, catchUp, uploadsDir, now, agents }
   const limits: RouteLimits = { ...defaultRouteLimits, ...options.limits }
   const limiter = createRateLimiter({ ...defaultBuckets, ...options.rateLimits })
   const windowSeconds = options.signatureWindowSeconds ?? 300
@@ -168,6 +171,39 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     await next()
     return undefined
   })
+
+  // MCP Streamable HTTP (stateless, JSON responses): POST only; acts as the agent whose API key is sent.
+  const mcpHandler = createMcpHttpHandler({ service, agents, home: root, authenticate: bearerPrincipal })
+  hono.post('/mcp', async (c) => {
+    const started = performance.now()
+    metrics.start()
+    let principal: string | undefined
+    try {
+      if (draining) throw new MintmarkError('SERVICE_UNAVAILABLE', 'The server is shutting down.')
+      principal = bearerPrincipal(c.req.raw)
+      const wait = limiter.take('read', principal, Date.now())
+      if (wait > 0) return finish('POST', '/mcp', started, problemFor(new MintmarkError('RATE_LIMITED', `Too many requests; retry in ${wait} s.`), { 'retry-after': String(wait) }), principal)
+      return finish('POST', '/mcp', started, await mcpHandler(c.req.raw), principal)
+    } catch (error) {
+      return finish('POST', '/mcp', started, problemFor(error), principal)
+    }
+  })
+  hono.on(['GET', 'DELETE'], '/mcp', (c) => {
+    metrics.start()
+    return finish(c.req.method, '/mcp', performance.now(), problemFor(new MintmarkError('METHOD_NOT_ALLOWED', 'The MCP endpoint is stateless: POST only (no SSE stream, no sessions).'), { allow: 'POST' }))
+  })
+
+  /** The principal of the bearer API key (any scope); AUTH_REQUIRED / AUTH_INVALID otherwise. */
+  function bearerPrincipal(request: Request): string {
+    const authz = request.headers.get('authorization')
+    if (authz === null) throw new MintmarkError('AUTH_REQUIRED', 'The MCP endpoint needs an agent’s API key (Authorization: Bearer …).')
+    const m = /^Bearer[ ]+(\S{1,200})$/i.exec(authz.trim())
+    const key = m ? db.checkToken(m[1] as string) : undefined
+    if (!key) throw new MintmarkError('AUTH_INVALID', 'The API key is not valid.')
+    if (key.revokedAt) throw new MintmarkError('AUTH_INVALID', 'The API key was revoked.')
+    if (key.expiresAt && Date.parse(key.expiresAt) <= now().getTime()) throw new MintmarkError('AUTH_INVALID', 'The API key has expired.')
+    return key.principal
+  }
 
   for (const route of routes) hono.on(route.method, route.path.replace(/\{([^}]+)\}/g, ':$1'), (c) => handle(route, c.req.raw, c.env?.incoming, c.req.param() as Record<string, string>))
 
@@ -451,6 +487,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         }
         search.close()
         db.close()
+        agents.close()
         await app.close()
         logger.info('closed')
       })()
