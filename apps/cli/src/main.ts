@@ -1,41 +1,27 @@
 import { MintmarkError } from '@mintmark/core'
-import * as anchor from './commands/anchor.js'
-import * as audit from './commands/audit.js'
-import * as chain from './commands/chain.js'
-import * as demo from './commands/demo.js'
-import * as exportCmd from './commands/export.js'
-import * as init from './commands/init.js'
-import * as license from './commands/license.js'
-import * as log from './commands/log.js'
-import * as offer from './commands/offer.js'
-import * as register from './commands/register.js'
-import * as serve from './commands/serve.js'
-import * as mcp from './commands/mcp.js'
-import * as royaltiesCmd from './commands/royalties.js'
-import * as show from './commands/show.js'
-import * as verify from './commands/verify.js'
-import * as watermark from './commands/watermark.js'
 import { type Io, exitCodeFor, printJson, processIo, toProblem } from './output.js'
 
 type Command = { help: string; run(argv: string[], io: Io): Promise<number> }
 
-const commands: Record<string, Command> = {
-  init,
-  register,
-  verify,
-  show,
-  export: exportCmd,
-  log,
-  anchor,
-  chain,
-  offer,
-  license,
-  royalties: royaltiesCmd,
-  audit,
-  demo,
-  watermark,
-  serve,
-  mcp,
+// Each command's module (and what it pulls in: viem, the server, the media codecs) loads only
+// when that command runs: a CLI that imports everything up front takes seconds to start.
+const commands: Record<string, () => Promise<Command>> = {
+  init: () => import('./commands/init.js'),
+  register: () => import('./commands/register.js'),
+  verify: () => import('./commands/verify.js'),
+  show: () => import('./commands/show.js'),
+  export: () => import('./commands/export.js'),
+  log: () => import('./commands/log.js'),
+  anchor: () => import('./commands/anchor.js'),
+  chain: () => import('./commands/chain.js'),
+  offer: () => import('./commands/offer.js'),
+  license: () => import('./commands/license.js'),
+  royalties: () => import('./commands/royalties.js'),
+  audit: () => import('./commands/audit.js'),
+  demo: () => import('./commands/demo.js'),
+  watermark: () => import('./commands/watermark.js'),
+  serve: () => import('./commands/serve.js'),
+  mcp: () => import('./commands/mcp.js'),
 }
 
 const overview = `mintmark: provenance, licensing and royalties for AI-generated media
@@ -74,8 +60,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout('0.1.0\n')
       return 0
     }
-    const command = commands[name]
-    if (!command) throw new MintmarkError('USAGE_INVALID', `Unknown command ${JSON.stringify(name)}.`, { metaMessages: ['Run `mintmark --help` for the list.'] })
+    const load = Object.hasOwn(commands, name) ? commands[name] : undefined
+    if (!load) throw new MintmarkError('USAGE_INVALID', `Unknown command ${JSON.stringify(name)}.`, { metaMessages: ['Run `mintmark --help` for the list.'] })
+    const command = await load()
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(`${command.help}\n`)
       return 0
