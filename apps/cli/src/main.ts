@@ -35,7 +35,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   export      export a provenance bundle, or an image with C2PA Content Credentials
   log         checkpoint, inclusion and consistency proofs
   anchor      anchor the latest checkpoint on the configured chains (or the local dev chain)
-  chain       chain status: reachability, contracts, anchors on chain vs local
+  chain       chain status (reachability, contracts, anchors) and chain sync (index events, reorg-safe)
   offer       create a signed licence offer from an asset's royalty split
   license     buy licences under an offer
   royalties   royalties owed per account and currency; --withdraw pays them out

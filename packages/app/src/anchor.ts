@@ -5,6 +5,7 @@ import type { Hex } from 'viem'
 import { getBlockNumber, getChainId, getCode, readContract } from 'viem/actions'
 import { createStoreAnchorState } from './anchor-state.js'
 import { type AppChain, namedChainError } from './chain.js'
+import { type ChainEventCounts, indexedChainSummary } from './chain-index.js'
 import type { AppContext } from './open-app.js'
 
 export type AnchorParameters = {
@@ -157,6 +158,8 @@ export type ChainStatus = {
   counts: Record<AnchorRowStatus, number>
   /** Why the newest pending anchor is pending, when a try failed. */
   lastError: { treeSize: number; code: string; message: string } | null
+  /** The chain index in the store (`mintmark chain sync`): last block indexed (null: never synced) and event counts, final under that block. */
+  index: { cursor: number | null; events: ChainEventCounts }
 }
 
 export type ChainStatusReturnType = {
@@ -184,6 +187,7 @@ export async function chainStatus(ctx: AppContext, parameters: AnchorParameters 
         dev: chain.dev,
         counts,
         lastError: failed?.lastError ? { treeSize: failed.treeSize, ...failed.lastError } : null,
+        index: indexedChainSummary(ctx.store, chain),
       }
       try {
         const client = chain.publicClient

@@ -42,6 +42,15 @@ export {
 export { checkAnchors, type RpcUrls } from './anchor-checks.js'
 export { createStoreAnchorState } from './anchor-state.js'
 export { type AppChain, type ChainManager, createChainManager, devChainId, devChainName } from './chain.js'
+export {
+  type ChainEventCounts,
+  type ChainIndexParameters,
+  type ChainIndexResult,
+  createStoreIndexerStore,
+  indexedChainSummary,
+  syncChainIndex,
+  type SyncChainIndexReturnType,
+} from './chain-index.js'
 export { type ChainConfig, chainConfigSchema, chainsConfigSchema } from './chain-config.js'
 export {
   buyLicense,

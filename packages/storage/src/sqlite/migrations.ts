@@ -116,4 +116,26 @@ CREATE TABLE c2pa_evidence (
 ) STRICT;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- The chain indexer's state per chain (generic rows; the app adapts them to @mintmark/chain):
+-- decoded contract events with their block, the recent block hashes kept to detect reorgs, and
+-- the last block indexed. A reorg deletes the events and blocks above the common ancestor.
+CREATE TABLE chain_events (
+  chain_id INTEGER NOT NULL,
+  block_number INTEGER NOT NULL,
+  block_hash TEXT NOT NULL,
+  log_index INTEGER NOT NULL,
+  tx_hash TEXT NOT NULL,
+  contract TEXT NOT NULL,
+  address TEXT NOT NULL,
+  event TEXT NOT NULL,
+  args_json TEXT NOT NULL,
+  PRIMARY KEY (chain_id, block_number, log_index)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE chain_blocks (chain_id INTEGER NOT NULL, number INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (chain_id, number)) STRICT, WITHOUT ROWID;
+CREATE TABLE chain_cursor (chain_id INTEGER PRIMARY KEY, block INTEGER NOT NULL) STRICT;
+`,
+  },
 ]

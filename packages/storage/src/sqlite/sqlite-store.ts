@@ -25,6 +25,23 @@ export type AnchorRow = {
   updatedAt: string
 }
 /** A stored offer: its hash, the asset it sells, the chain it is for, and the JSON document. */
+/** One decoded contract event kept by the chain indexer (migration 4); args as JSON text. */
+export type ChainEventRow = {
+  chainId: number
+  blockNumber: number
+  blockHash: string
+  logIndex: number
+  txHash: string
+  /** Which contract emitted it (the app's name for it, e.g. `anchor`). */
+  contract: string
+  address: string
+  event: string
+  argsJson: string
+}
+/** A block hash the chain indexer keeps to notice reorgs. */
+export type ChainBlockRow = { number: number; hash: string }
+/** One chain indexer step: events and blocks added, the new cursor, kept blocks below `pruneBelow` dropped. */
+export type ChainIndexBatch = { cursor: number; events: readonly ChainEventRow[]; blocks: readonly ChainBlockRow[]; pruneBelow: number }
 export type OfferRow = { offerHash: string; assetCid: string; chainId: number; document: string; createdAt: string }
 /** A perceptual fingerprint to keep for an asset (migration 3): 32-byte hash, its quality (0–100). */
 export type FingerprintInput = { algorithm: string; hash: Uint8Array; quality: number }
@@ -128,6 +145,20 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     assetCount: db.prepare('SELECT COUNT(*) FROM assets').pluck(),
+    chainCursor: db.prepare('SELECT block FROM chain_cursor WHERE chain_id = ?').pluck(),
+    setChainCursor: db.prepare('INSERT INTO chain_cursor (chain_id, block) VALUES (?, ?) ON CONFLICT (chain_id) DO UPDATE SET block = excluded.block'),
+    lowerChainCursor: db.prepare('UPDATE chain_cursor SET block = MIN(block, ?) WHERE chain_id = ?'),
+    chainBlocks: db.prepare('SELECT number, hash FROM chain_blocks WHERE chain_id = ? ORDER BY number'),
+    putChainBlock: db.prepare('INSERT INTO chain_blocks (chain_id, number, hash) VALUES (?, ?, ?) ON CONFLICT (chain_id, number) DO UPDATE SET hash = excluded.hash'),
+    pruneChainBlocks: db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number < ?'),
+    dropChainBlocksAbove: db.prepare('DELETE FROM chain_blocks WHERE chain_id = ? AND number > ?'),
+    putChainEvent: db.prepare(
+      `INSERT OR REPLACE INTO chain_events (chain_id, block_number, block_hash, log_index, tx_hash, contract, address, event, args_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    chainEvents: db.prepare('SELECT * FROM chain_events WHERE chain_id = ? ORDER BY block_number, log_index'),
+    chainEventsAbove: db.prepare('SELECT * FROM chain_events WHERE chain_id = ? AND block_number > ? ORDER BY block_number, log_index'),
+    dropChainEventsAbove: db.prepare('DELETE FROM chain_events WHERE chain_id = ? AND block_number > ?'),
     putAnchor: db.prepare(
       `INSERT INTO anchors (chain_id, tree_size, root_hash, status, tx_hash, block_number, block_hash, contract, log_id, attempts, last_error, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -281,6 +312,44 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as { code: string; message: string }),
     updatedAt: r.updated_at,
   })
+  type ChainEventDbRow = {
+    chain_id: number
+    block_number: number
+    block_hash: string
+    log_index: number
+    tx_hash: string
+    contract: string
+    address: string
+    event: string
+    args_json: string
+  }
+  const toChainEvent = (r: ChainEventDbRow): ChainEventRow => ({
+    chainId: r.chain_id,
+    blockNumber: r.block_number,
+    blockHash: r.block_hash,
+    logIndex: r.log_index,
+    txHash: r.tx_hash,
+    contract: r.contract,
+    address: r.address,
+    event: r.event,
+    argsJson: r.args_json,
+  })
+  const commitChainIndexTx = db.transaction((chainId: number, batch: ChainIndexBatch) => {
+    for (const e of batch.events) {
+      if (e.chainId !== chainId) throw new MintmarkError('INPUT_INVALID', `A chain event of chain ${e.chainId} was committed to chain ${chainId}.`)
+      q.putChainEvent.run(chainId, e.blockNumber, e.blockHash, e.logIndex, e.txHash, e.contract, e.address, e.event, e.argsJson)
+    }
+    for (const b of batch.blocks) q.putChainBlock.run(chainId, b.number, b.hash)
+    q.pruneChainBlocks.run(chainId, batch.pruneBelow)
+    q.setChainCursor.run(chainId, batch.cursor)
+  })
+  const rollbackChainIndexTx = db.transaction((chainId: number, blockNumber: number): ChainEventRow[] => {
+    const dropped = (q.chainEventsAbove.all(chainId, blockNumber) as ChainEventDbRow[]).map(toChainEvent)
+    q.dropChainEventsAbove.run(chainId, blockNumber)
+    q.dropChainBlocksAbove.run(chainId, blockNumber)
+    q.lowerChainCursor.run(blockNumber, chainId)
+    return dropped
+  })
   type OfferDbRow = { offer_hash: string; asset_cid: string; chain_id: number; document: string; created_at: string }
   const toOffer = (r: OfferDbRow): OfferRow => ({ offerHash: r.offer_hash, assetCid: r.asset_cid, chainId: r.chain_id, document: r.document, createdAt: r.created_at })
 
@@ -377,6 +446,26 @@ export function createSqliteStore(options: SqliteStoreOptions) {
       return { checkpoint, anchors: (q.anchoredAt.all(size) as AnchorDbRow[]).map(toAnchor) }
     },
     /** Stores an offer; the same hash twice keeps the first. */
+    /** The chain indexer's last indexed block of a chain; undefined before its first sync. */
+    getChainCursor(chainId: number): number | undefined {
+      return (q.chainCursor.get(chainId) as number | undefined) ?? undefined
+    },
+    /** The block hashes kept for a chain, ascending. */
+    listChainBlocks(chainId: number): ChainBlockRow[] {
+      return q.chainBlocks.all(chainId) as ChainBlockRow[]
+    },
+    /** Adds events and blocks, moves the cursor and prunes old blocks, in one transaction. */
+    commitChainIndex(chainId: number, batch: ChainIndexBatch): void {
+      wrapIo(() => commitChainIndexTx.immediate(chainId, batch))
+    },
+    /** Drops a chain's events and blocks above `blockNumber` and lowers its cursor to it, in one transaction; returns the events dropped. */
+    rollbackChainIndex(chainId: number, blockNumber: number): ChainEventRow[] {
+      return wrapIo(() => rollbackChainIndexTx.immediate(chainId, blockNumber))
+    },
+    /** A chain's indexed events in chain order. */
+    listChainEvents(chainId: number): ChainEventRow[] {
+      return (q.chainEvents.all(chainId) as ChainEventDbRow[]).map(toChainEvent)
+    },
     putOffer(o: OfferRow): void {
       wrapIo(() => q.putOffer.run(o.offerHash, o.assetCid, o.chainId, o.document, o.createdAt))
     },
