@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import path from 'node:path'
-import Database from 'better-sqlite3'
-import { MintmarkError } from '@mintmark/core'
+import { openDurableDb } from './durable-db.js'
 
 /**
  * The server's own state, in `<home>/server.sqlite`: API keys (hashed) and idempotency records.
@@ -46,21 +45,7 @@ export function serverDbPath(home: string): string {
 }
 
 export function openServerDb(file: string) {
-  let db: Database.Database
-  try {
-    db = new Database(file)
-  } catch (cause) {
-    throw new MintmarkError('STORE_IO', 'Could not open the server database.', { cause })
-  }
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.pragma('busy_timeout = 5000')
-  const version = db.pragma('user_version', { simple: true }) as number
-  for (let v = version; v < migrations.length; v++)
-    db.transaction(() => {
-      db.exec(migrations[v] as string)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
+  const db = openDurableDb(file, 'server', migrations)
 
   const q = {
     insertKey: db.prepare('INSERT INTO api_keys (id, secret_hash, principal, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),

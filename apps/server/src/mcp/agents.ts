@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { createNodeEd25519Signer } from '@mintmark/app'
 import { type Did, MintmarkError, type Signer, didKeyFromPublicKey, generateEd25519KeyPair } from '@mintmark/core'
-import Database from 'better-sqlite3'
+import { openDurableDb } from '../durable-db.js'
 import type { LocalAccount } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { type AgentPolicy, agentNameSchema, agentPolicySchema, nativeCurrency } from '../schemas.js'
@@ -63,21 +63,7 @@ type AgentRow = { name: string; did: string; evm_address: string; policy: string
 type SpendRow = { budget_key: string; amount: string; status: string }
 
 export function openAgentStore(home: string) {
-  let db: Database.Database
-  try {
-    db = new Database(agentsDbPath(home))
-  } catch (cause) {
-    throw new MintmarkError('STORE_IO', 'Could not open the agents database.', { cause })
-  }
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.pragma('busy_timeout = 5000')
-  const version = db.pragma('user_version', { simple: true }) as number
-  for (let v = version; v < migrations.length; v++)
-    db.transaction(() => {
-      db.exec(migrations[v] as string)
-      db.pragma(`user_version = ${v + 1}`)
-    })()
+  const db = openDurableDb(agentsDbPath(home), 'agents', migrations)
   const q = {
     insert: db.prepare('INSERT INTO agents (name, did, evm_address, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
     byName: db.prepare('SELECT * FROM agents WHERE name = ?'),
