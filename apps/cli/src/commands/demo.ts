@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { exportBundle, initHome, logCheckpoint, logConsistency, openApp, register, verifyFile, verifyOffline } from '@mintmark/app'
-import { bundleToJSON } from '@mintmark/core'
+import { MintmarkError, bundleToJSON } from '@mintmark/core'
 import sharp from 'sharp'
 import { parse } from '../args.js'
 import { type Io, printJson } from '../output.js'
@@ -84,7 +84,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const bytes = await fsp.readFile(base)
     bytes[bytes.length - 20] = (bytes[bytes.length - 20] as number) ^ 1
     await fsp.writeFile(tampered, bytes)
-    expect('verify a file with one flipped bit against the log', 'unknown', (await verifyFile(ctx, tampered)).verdict)
+    // One flipped bit breaks a PNG chunk's CRC: there is no record of those bytes, and the
+    // similarity lookup refuses the corrupt image with a typed error. Either way: not verified.
+    const flipped = await verifyFile(ctx, tampered).then(
+      (r) => r.verdict,
+      (e: unknown) => (e instanceof MintmarkError ? e.code : 'crash'),
+    )
+    expect('verify a file with one flipped bit against the log (now a corrupt PNG)', 'IMAGE_INVALID', flipped)
     expect('verify the flipped file against the bundle', 'failed', (await verifyOffline({ file: tampered, bundlePath })).verdict)
 
     const bundle = JSON.parse(await fsp.readFile(bundlePath, 'utf8'))
