@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { type DevChain, getDevAccounts, startDevChain } from '@mintmark/chain'
+import { findFreePort } from '@mintmark/chain/testing'
 import { generatePrivateKey } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -31,16 +31,6 @@ async function writeFiles(dir: string, names: string[]) {
   for (const n of names) await fsp.writeFile(path.join(dir, `${n}.txt`), `asset ${n} ${dir}\n`)
 }
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 async function configure(home: string, chains: unknown[]) {
   const file = path.join(home, 'config.json')
@@ -255,7 +245,7 @@ describe('configured chains', () => {
   it('a wrong RPC URL is a typed error naming the chain (exit 3), and nothing is marked anchored', async () => {
     const home = path.join(work, 'wrong-rpc-home')
     expect((await cli(home, ['init'])).code).toBe(0)
-    await configure(home, [chainEntry(a, 'gone', { rpcUrl: `http://127.0.0.1:${await closedPort()}/v3/secret-api-key` })])
+    await configure(home, [chainEntry(a, 'gone', { rpcUrl: `http://127.0.0.1:${await findFreePort()}/v3/secret-api-key` })])
     await writeFiles(path.join(work, 'wrong'), ['w'])
     expect((await cli(home, ['register', 'wrong'])).code).toBe(0)
     const r = await json(home, ['anchor'], { MINTMARK_CHAIN_KEY: accounts[0].privateKey })

@@ -1,6 +1,7 @@
 import { existsSync, promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { type AppContext, buyLicense, createOffer, initHome, openApp, register, royalties } from '@mintmark/app'
+import { type AppContext, initHome, openApp, register } from '@mintmark/app'
+import { buyLicense, createOffer, royalties } from '@mintmark/app/chain'
 import { getDevAccounts } from '@mintmark/chain'
 import { decodeLogEntry, verifyStatementSignature } from '@mintmark/core'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'

@@ -1,5 +1,9 @@
 import { z } from 'zod'
 
+/** The local anvil dev chain a home uses when config.json lists no chain. */
+export const devChainId = 31337
+export const devChainName = 'dev'
+
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x address')
 
 /** One EVM chain in the home's config.json `chains` list. */

@@ -17,11 +17,7 @@ import {
   type WalletClient,
 } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import type { ChainConfig } from './chain-config.js'
-
-/** The chain id and name of the local dev chain (used when the home configures no chain). */
-export const devChainId = 31337
-export const devChainName = 'dev'
+import { type ChainConfig, devChainId, devChainName } from './chain-config.js'
 
 export type AppPublicClient = PublicClient<Transport, Chain>
 export type AppWalletClient = WalletClient<Transport, Chain, LocalAccount>

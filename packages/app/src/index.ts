@@ -30,39 +30,4 @@ export {
   watermarkKey,
   watermarkKeyFile,
 } from './watermark.js'
-export {
-  anchor,
-  type AnchorChainResult,
-  type AnchorParameters,
-  type AnchorReturnType,
-  type ChainStatus,
-  chainStatus,
-  type ChainStatusReturnType,
-} from './anchor.js'
-export { checkAnchors, type RpcUrls } from './anchor-checks.js'
-export { createStoreAnchorState } from './anchor-state.js'
-export { type AppChain, type ChainManager, createChainManager, devChainId, devChainName } from './chain.js'
-export {
-  type ChainEventCounts,
-  type ChainIndexParameters,
-  type ChainIndexResult,
-  createStoreIndexerStore,
-  indexedChainSummary,
-  syncChainIndex,
-  type SyncChainIndexReturnType,
-} from './chain-index.js'
-export { type ChainConfig, chainConfigSchema, chainsConfigSchema } from './chain-config.js'
-export {
-  buyLicense,
-  type BuyLicenseParameters,
-  type BuyLicenseReturnType,
-  createOffer,
-  type CreateOfferParameters,
-  type OfferDocument,
-  offerDocumentSchema,
-  parseOfferDocument,
-  parsePrice,
-  royalties,
-  type RoyaltiesParameters,
-  type RoyaltiesReturnType,
-} from './offers.js'
+export { type ChainConfig, chainConfigSchema, chainsConfigSchema, devChainId, devChainName } from './chain-config.js'

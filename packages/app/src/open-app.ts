@@ -15,7 +15,7 @@ import {
 } from '@mintmark/core'
 import { createFsBlobStore, createSqliteStore, readKeyFile } from '@mintmark/storage'
 import { rowToBundleAnchor } from './anchor-state.js'
-import { createChainManager } from './chain.js'
+import type { ChainManager } from './chain.js'
 import { homePaths, type HomeConfig, logNoteSigner, logVerifierKey, readConfig } from './home.js'
 import { createNodeEd25519Signer } from './node-signer.js'
 
@@ -43,23 +43,27 @@ export async function openApp(parameters: OpenAppParameters) {
   const logKeyFile = await readKeyFile(paths.logKey, {})
   const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)
   const logKey = logVerifierKey(config.logOrigin, logKeyFile.secretKey)
-  const chains = createChainManager({ chains: config.chains, home: paths.root, devChainDir: paths.devChain, env: parameters.env ?? process.env })
-  let creatorKey: Promise<{ secretKey: Uint8Array; did: Did }> | undefined
-  let signer: ReturnType<typeof createNodeEd25519Signer> | undefined
-
-  /** The creator's key, decrypted once per context. */
-  function getCreatorKey(): Promise<{ secretKey: Uint8Array; did: Did }> {
-    creatorKey ??= readKeyFile(paths.creatorKey, { passphrase: parameters.passphrase }).then((k) => ({ secretKey: k.secretKey, did: k.did as Did }))
-    creatorKey.catch(() => {
-      creatorKey = undefined
-    })
-    return creatorKey
+  // The chain manager (viem, the dev chain) is loaded on first use: most operations never touch a
+  // chain, and loading viem would add about half a second to every command's start-up.
+  let manager: Promise<ChainManager> | undefined
+  const loadChains = () =>
+    (manager ??= import('./chain.js').then((m) =>
+      m.createChainManager({ chains: config.chains, home: paths.root, devChainDir: paths.devChain, env: parameters.env ?? process.env }),
+    ))
+  const chains: ChainManager = {
+    configured: (config.chains ?? []).length > 0,
+    list: async (names) => (await loadChains()).list(names),
+    rpcUrls: async (chainIds) => (await loadChains()).rpcUrls(chainIds),
+    close: async () => {
+      if (manager) await (await manager).close()
+    },
   }
+  let signer: ReturnType<typeof createNodeEd25519Signer> | undefined
 
   async function getSigner() {
     if (!signer) {
-      const { secretKey, did } = await getCreatorKey()
-      signer = createNodeEd25519Signer(secretKey, did)
+      const { secretKey, did } = await readKeyFile(paths.creatorKey, { passphrase: parameters.passphrase })
+      signer = createNodeEd25519Signer(secretKey, did as Did)
     }
     return signer
   }

@@ -8,8 +8,8 @@ import { type C2paEvidence, c2paMediaTypes, readC2paEvidence } from './c2pa.js'
 import { isFingerprintable, storeFingerprintIndex, withFileName } from './fingerprints.js'
 import { sniffMediaType } from './media-type.js'
 import { detectWatermarkBytes } from './watermark.js'
-import { checkAnchors, type RpcUrls } from './anchor-checks.js'
-import { devChainId, devChainName } from './chain.js'
+import type { RpcUrls } from './anchor-checks.js'
+import { devChainId, devChainName } from './chain-config.js'
 import { nodeEd25519Verify } from './node-signer.js'
 import type { AppContext } from './open-app.js'
 
@@ -77,6 +77,8 @@ export async function verifyFile(ctx: AppContext, file: string, parameters: Veri
   if (bundle.anchors.length) {
     const chainIds = [...new Set(bundle.anchors.map((a) => a.chainId))].filter((id) => parameters.rpc?.[id] === undefined)
     const rpc = { ...(await ctx.chains.rpcUrls(chainIds)), ...parameters.rpc }
+    // Loaded here, not at start-up: viem is only needed when a record has anchors to check.
+    const { checkAnchors } = await import('./anchor-checks.js')
     anchorChecks.push(...(await checkAnchors(bundle, rpc)))
   }
   // The home's chains that hold no anchor of this record yet, said per chain (no network needed).
@@ -232,7 +234,7 @@ export async function verifyOffline(parameters: VerifyOfflineParameters): Promis
   }
   const bundle = parseBundle(text)
   const content = parameters.file ? await hashForStatement(parameters.file, bundle.entry.statement.asset) : undefined
-  const anchorChecks = bundle.anchors.length ? await checkAnchors(bundle, parameters.rpc ?? {}) : undefined
+  const anchorChecks = bundle.anchors.length ? await (await import('./anchor-checks.js')).checkAnchors(bundle, parameters.rpc ?? {}) : undefined
   return verifyBundle({ bundle, content, trustedLogKeys: parameters.trustedLogKeys, ed25519Verify: nodeEd25519Verify, anchorChecks })
 }
 

@@ -36,7 +36,7 @@ test('public surface (a new export is a conscious diff)', () => {
       "withdrawRoyalties",
     ]
   `)
-  expect(Object.keys(testing).sort()).toEqual(['mockErc20Abi', 'mockErc20Bytecode'])
+  expect(Object.keys(testing).sort()).toEqual(['findFreePort', 'mockErc20Abi', 'mockErc20Bytecode'])
 })
 
 // The generated ABIs/bytecode are checked against the forge artifacts by the test command itself

@@ -1,13 +1,13 @@
 // Shared by the @mintmark/chain tests: real anvil nodes in temporary directories, viem clients
 // on them, and real RFC 6962 trees. Outside src/, so it is neither built nor run as a test.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createMemoryTree, leafHash, type MemoryTree } from '@mintmark/core'
 import { type Chain, createPublicClient, createTestClient, createWalletClient, defineChain, type Hex, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { type DevChain, startDevChain } from '../src/index.js'
+import { findFreePort } from '../src/testing.js'
 
 export type TestChain = DevChain & {
   dir: string
@@ -73,13 +73,4 @@ export function growTree(tree: MemoryTree & { leaf(index: number): Uint8Array },
 }
 
 /** A port on 127.0.0.1 nothing listens on (bound then released). */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
+export const closedPort = findFreePort

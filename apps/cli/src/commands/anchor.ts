@@ -1,4 +1,5 @@
-import { anchor, defaultHome, openApp } from '@mintmark/app'
+import { defaultHome, openApp } from '@mintmark/app'
+import { anchor } from '@mintmark/app/chain'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'
 

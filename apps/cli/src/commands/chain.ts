@@ -1,4 +1,5 @@
-import { type ChainEventCounts, chainStatus, defaultHome, openApp, syncChainIndex } from '@mintmark/app'
+import { defaultHome, openApp } from '@mintmark/app'
+import { type ChainEventCounts, chainStatus, syncChainIndex } from '@mintmark/app/chain'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'
 

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { buyLicense, defaultHome, openApp, parseOfferDocument } from '@mintmark/app'
+import { defaultHome, openApp } from '@mintmark/app'
+import { buyLicense, parseOfferDocument } from '@mintmark/app/chain'
 import { MintmarkError, parseJson } from '@mintmark/core'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { createOffer, defaultHome, openApp, parsePrice } from '@mintmark/app'
+import { defaultHome, openApp } from '@mintmark/app'
+import { createOffer, parsePrice } from '@mintmark/app/chain'
 import { parse, usage } from '../args.js'
 import type { Io } from '../output.js'
 

@@ -1,4 +1,5 @@
-import { defaultHome, openApp, royalties } from '@mintmark/app'
+import { defaultHome, openApp } from '@mintmark/app'
+import { royalties } from '@mintmark/app/chain'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'
 

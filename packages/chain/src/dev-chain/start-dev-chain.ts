@@ -7,6 +7,7 @@ import { MintmarkError } from '@mintmark/core'
 import { createTestClient, createWalletClient, defineChain, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { toChainError } from '../internal/errors.js'
+import { findFreePort } from '../internal/free-port.js'
 import type { MintmarkContracts } from '../types.js'
 import { deployMintmarkContracts, ensureCreate2Deployer } from './deploy-contracts.js'
 import { type DevAccounts, devMnemonic, getDevAccounts } from './dev-accounts.js'
@@ -172,17 +173,6 @@ async function answersChainId(rpcUrl: string, chainId: number): Promise<boolean>
   } catch {
     return false
   }
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 function assertPortFree(port: number): Promise<void> {
