@@ -4,9 +4,11 @@ import { MintmarkError, parseJson } from '@mintmark/core'
 import type { z } from 'zod'
 import type { BucketName } from './http/rate-limit.js'
 import { problemSchema } from './http/problem.js'
+import * as market from './market.js'
 import * as ops from './operations.js'
 import type { Actor, ServiceContext } from './operations.js'
 import {
+  addressParamsSchema,
   agentInfoSchema,
   agentParamsSchema,
   agentPolicySchema,
@@ -14,6 +16,7 @@ import {
   bundleOutputSchema,
   bundleQuerySchema,
   bytesSchema,
+  chainsResultSchema,
   checkpointSchema,
   cidParamsSchema,
   consistencyProofSchema,
@@ -25,11 +28,14 @@ import {
   inclusionQuerySchema,
   lineageQuerySchema,
   lineageResultSchema,
+  offersResultSchema,
   openApiSchema,
+  purchasesResultSchema,
   registerByCidSchema,
   registerQuerySchema,
   registerResultSchema,
   registerTemplateSchema,
+  royaltiesResultSchema,
   searchQuerySchema,
   searchResultSchema,
   signedStatementSchema,
@@ -105,7 +111,7 @@ export const maxTemplateHeaderBytes = 48 * 1024
 
 /** The route table: every HTTP route, its schemas, auth rule, body limit and rate-limit bucket. */
 export type MetaHandlers = {
-  health: () => { status: 'ok' | 'draining'; logSize: number; searchIndexed: number; uptimeSeconds: number }
+  health: () => z.output<typeof healthSchema>
   metrics: () => string
   openapi: () => unknown
   docs: () => string
@@ -248,6 +254,74 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       query: statementsQuerySchema,
       responses: { 200: { description: 'Statements', schema: statementsResultSchema }, ...problems(400, 429) },
       handler: async (req, s) => ok(ops.getCreatorStatements(s, { ...(req.params as { did: string }), ...(req.query as z.output<typeof statementsQuerySchema>) })),
+    },
+    {
+      operationId: 'getOffers',
+      method: 'GET',
+      path: '/v1/assets/{cid}/offers',
+      summary: 'The signed licence offers recorded for an asset (price, currency, payees, expiry)',
+      tags: ['market'],
+      ...cidRoute,
+      bucket: 'read',
+      query: emptySchema,
+      responses: { 200: { description: 'Offers', schema: offersResultSchema }, ...problems(400, 404, 429) },
+      handler: async (req, s) => ok(await market.listOffers(s, req.params as { cid: string })),
+    },
+    {
+      operationId: 'getChains',
+      method: 'GET',
+      path: '/v1/chains',
+      summary: 'The chains this log is anchored on and licences are sold on, with contract addresses',
+      tags: ['market'],
+      auth: { type: 'public' },
+      bucket: 'read',
+      bodyLimit: 0,
+      params: emptySchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Chains', schema: chainsResultSchema }, ...problems(429, 503) },
+      handler: async (_req, s) => ok(await market.listChains(s)),
+    },
+    {
+      operationId: 'getRoyalties',
+      method: 'GET',
+      path: '/v1/accounts/{address}/royalties',
+      summary: 'Royalties owed to an account, per chain and currency, read from the licences contracts',
+      tags: ['market'],
+      auth: { type: 'public' },
+      bucket: 'heavyRead',
+      bodyLimit: 0,
+      params: addressParamsSchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Royalties owed', schema: royaltiesResultSchema }, ...problems(400, 429, 502, 503) },
+      handler: async (req, s) => ok(await market.accountRoyalties(s, req.params as { address: string })),
+    },
+    {
+      operationId: 'getLicensesHeld',
+      method: 'GET',
+      path: '/v1/accounts/{address}/licenses',
+      summary: 'Licences an account bought, as the chain indexer recorded them',
+      tags: ['market'],
+      auth: { type: 'public' },
+      bucket: 'read',
+      bodyLimit: 0,
+      params: addressParamsSchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Licences held', schema: purchasesResultSchema }, ...problems(400, 429, 503) },
+      handler: async (req, s) => ok(await market.accountPurchases(s, { ...(req.params as { address: string }), role: 'buyer' })),
+    },
+    {
+      operationId: 'getLicensesSold',
+      method: 'GET',
+      path: '/v1/accounts/{address}/sales',
+      summary: 'Licences sold under an account’s offers, as the chain indexer recorded them',
+      tags: ['market'],
+      auth: { type: 'public' },
+      bucket: 'read',
+      bodyLimit: 0,
+      params: addressParamsSchema,
+      query: emptySchema,
+      responses: { 200: { description: 'Licences sold', schema: purchasesResultSchema }, ...problems(400, 429, 503) },
+      handler: async (req, s) => ok(await market.accountPurchases(s, { ...(req.params as { address: string }), role: 'seller' })),
     },
     {
       operationId: 'getLatestCheckpoint',

@@ -251,6 +251,13 @@ export const healthSchema = z.object({
   logSize: z.int(),
   searchIndexed: z.int().describe('Log entries the search index has caught up with.'),
   uptimeSeconds: z.number(),
+  workers: z
+    .record(
+      z.string(),
+      z.object({ runs: z.int(), failures: z.int(), lastError: z.object({ code: z.string(), message: z.string(), at: z.string() }).nullable(), lastSuccessAt: z.string().nullable() }).loose(),
+    )
+    .optional()
+    .describe('The background workers (anchorer, chain indexer) when this process runs them.'),
 })
 export const textSchema = z.string()
 export const bytesSchema = z.string().meta({ format: 'binary' })
@@ -317,6 +324,53 @@ export const offersResultSchema = z
     ),
   })
   .meta({ id: 'Offers' })
+
+export const addressParamsSchema = z.strictObject({
+  address: evmAddressSchema.describe('An EVM account'),
+})
+
+export const chainsResultSchema = z
+  .object({
+    chains: z.array(
+      z.object({
+        name: z.string(),
+        chainId: z.int(),
+        dev: z.boolean().describe('The local dev chain this server started.'),
+        rpcUrl: z.string().nullable().describe('Given only for the local dev chain.'),
+        confirmations: z.int(),
+        contracts: z.object({ anchor: z.string(), licenses: z.string() }),
+        indexedTo: z.int().nullable().describe('The last block the chain indexer has seen.'),
+      }),
+    ),
+  })
+  .meta({ id: 'Chains' })
+
+const owedSchema = z.object({ currency: z.string().describe('0x0… = the native currency'), amount: z.string().describe('Base units (wei)') })
+export const royaltiesResultSchema = z
+  .object({ account: z.string(), chains: z.array(z.object({ chain: z.string(), chainId: z.int(), owed: z.array(owedSchema) })) })
+  .meta({ id: 'RoyaltiesOwed' })
+
+export const purchasesResultSchema = z
+  .object({
+    account: z.string(),
+    licenses: z.array(
+      z.object({
+        chainId: z.int(),
+        offerHash: z.string(),
+        tokenId: z.string(),
+        assetCid: z.string().nullable(),
+        buyer: z.string(),
+        seller: z.string(),
+        quantity: z.int(),
+        amount: z.string(),
+        currency: z.string(),
+        txHash: z.string(),
+        blockNumber: z.int(),
+      }),
+    ),
+    indexedTo: z.record(z.string(), z.int().nullable()).describe('Per chain id, the last block indexed.'),
+  })
+  .meta({ id: 'LicencePurchases' })
 
 export const purchaseInputSchema = z.strictObject({
   offerHash: offerHashSchema,

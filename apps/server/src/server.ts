@@ -31,6 +31,7 @@ import { catchUpSearchIndex, createSearchIndex } from './search/search-index.js'
 import { type ApiKeyScope, openServerDb, serverDbPath } from './server-db.js'
 import { openAgentStore } from './mcp/agents.js'
 import { createMcpHttpHandler } from './mcp/http.js'
+import { type WorkerOptions, type Workers, startWorkers } from './workers.js'
 
 export type CreateServerOptions = {
   /** The Mintmark home (initialised with `initHome`). */
@@ -49,6 +50,11 @@ export type CreateServerOptions = {
   /** The public origin (`https://api.example.com`) when behind a proxy: used for `@target-uri`. */
   publicUrl?: string | undefined
   now?: (() => Date) | undefined
+  /**
+   * Run the background workers besides the checkpointer: the anchorer and the chain indexer
+   * (`mintmark serve` does; default off for embedding and tests).
+   */
+  workers?: boolean | WorkerOptions | undefined
 }
 
 export type MintmarkServer = {
@@ -56,6 +62,8 @@ export type MintmarkServer = {
   app: Hono
   routes: RouteDefinition[]
   service: ServiceContext
+  /** The background workers, when started (`workers` option). */
+  workers: Workers | undefined
   openapi: () => ReturnType<typeof createOpenApiDocument>
   /** Starts listening; resolves with the bound address. */
   listen(options?: { port?: number | undefined; host?: string | undefined }): Promise<{ url: string; port: number; host: string }>
@@ -141,6 +149,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   metrics.gauge('mintmark_search_indexed_entries', 'Log entries the search index has caught up with.', () => search.cursor())
   metrics.gauge('mintmark_search_assets', 'Assets in the search index.', () => search.size())
   metrics.gauge('process_resident_memory_bytes', 'Resident memory.', () => process.memoryUsage.rss())
+  const workers: Workers | undefined = options.workers
+    ? startWorkers({ app, logger, metrics, options: options.workers === true ? undefined : options.workers })
+    : undefined
   const bootTime = Date.now()
   let draining = false
   const inProgressKeys = new Set<string>()
@@ -151,7 +162,13 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   let doc: ReturnType<typeof createOpenApiDocument> | undefined
   let html: string | undefined
   const routes = createRoutes(limits, {
-    health: () => ({ status: draining ? 'draining' : 'ok', logSize: app.store.size(), searchIndexed: search.cursor(), uptimeSeconds: (Date.now() - bootTime) / 1000 }),
+    health: () => ({
+      status: draining ? 'draining' : 'ok',
+      logSize: app.store.size(),
+      searchIndexed: search.cursor(),
+      uptimeSeconds: (Date.now() - bootTime) / 1000,
+      ...(workers ? { workers: workers.status() } : {}),
+    }),
     metrics: () => metrics.render(),
     openapi: () => (doc ??= createOpenApiDocument(routes, { version, serverUrl: options.publicUrl })),
     docs: () => (html ??= renderDocsHtml((doc ??= createOpenApiDocument(routes, { version, serverUrl: options.publicUrl })))),
@@ -435,6 +452,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     app: hono as unknown as Hono,
     routes,
     service,
+    workers,
     openapi: () => (doc ??= createOpenApiDocument(routes, { version, serverUrl: options.publicUrl })),
     get httpServer() {
       return httpServer
@@ -478,6 +496,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         const deadline = Date.now() + drainTimeoutMs
         while (metrics.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
         await appender.idle()
+        await workers?.stop()
         await catchUp()
         try {
           const last = app.store.latestCheckpoint()?.size ?? 0

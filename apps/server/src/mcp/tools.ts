@@ -8,6 +8,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { toMintmarkError, toProblem } from '../http/problem.js'
+import * as market from '../market.js'
 import * as ops from '../operations.js'
 import type { ServiceContext } from '../operations.js'
 import {
@@ -217,15 +218,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
   tool<{ cid: string }>(
     'list_offers',
     { title: 'List licence offers', description: 'The signed licence offers recorded in this home for an asset (price in base units, currency 0x0… = ETH, payees, derivative shares).', input: cidParamsSchema, output: offersResultSchema, readOnly: true },
-    async ({ cid }) => {
-      firstStatement(cid)
-      const nowSeconds = Math.floor(s.now().getTime() / 1000)
-      const offers = s.app.store.offersForAsset(cid).map((row) => {
-        const doc = parseOfferDocument(JSON.parse(row.document))
-        return { offerHash: doc.offerHash, chainId: doc.chainId, price: doc.offer.price, currency: doc.offer.currency, expired: BigInt(doc.offer.expiry) <= BigInt(nowSeconds), createdAt: row.createdAt, document: doc }
-      })
-      return { cid, offers }
-    },
+    async ({ cid }) => market.listOffers(s, { cid }),
   )
 
   tool<z.output<typeof decisionsInputSchema>>(
