@@ -6,7 +6,7 @@
 //      GET /v1/assets/:cid (50 connections), POST /v1/verify with a 1 MiB body (8 connections),
 //      signed registration (RFC 9421 + signed statement; 20 connections).
 // Usage: npx tsc -b apps/server && node bench/server.mjs [--rows 1000000] [--duration 10] [--queries 60] [--skip-search] [--skip-http]
-//        [--search-db FILE: build the index there and keep it, or reuse it if it exists (bigger runs: --rows 10000000)]
+//        [--routes get,verify,register] [--search-db FILE: build the index there and keep it, or reuse it if it exists (bigger runs: --rows 10000000)]
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'skip-http': { type: 'boolean', default: false },
     child: { type: 'string' },
     'search-db': { type: 'string' },
+    routes: { type: 'string', default: 'get,verify,register' },
   },
 })
 
@@ -196,7 +197,9 @@ async function benchHttp(work, duration) {
   const home = path.join(work, 'home')
   const init = await initHome({ home })
   const token = (await createApiKey({ home, principal: init.creator, scopes: ['assets:write'] })).token
-  const child = fork(new URL(import.meta.url).pathname, ['--child', home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  // BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
+  const execArgv = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)
+  const child = fork(new URL(import.meta.url).pathname, ['--child', home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
   const { url } = await new Promise((resolve, reject) => {
     child.once('message', resolve)
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
@@ -254,14 +257,25 @@ async function benchHttp(work, duration) {
     })
     if (reg.status !== 201) throw new Error(`seed upload: ${reg.status} ${await reg.text()}`)
 
+    const want = new Set(values.routes.split(','))
+    const out = { server: url }
     let k = 0
-    const getAsset = summary(
+    if (want.has('get')) out.getAsset = summary(
       await run({ connections: 50, requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: `/v1/assets/${cids[k++ % cids.length]}` }) }] }),
     )
-    const verify = summary(
+    if (want.has('verify')) out.verify1MiB = summary(
       await run({ connections: 8, requests: [{ method: 'POST', path: '/v1/verify', body: mib, headers: { 'content-type': 'application/octet-stream' } }] }),
     )
-    // Signed registrations: each request is unique (statement, nonce); made before the run.
+    if (want.has('register')) out.signedRegister = await benchRegister()
+    out.logSizeAfter = (await (await fetch(`${url}/healthz`)).json()).logSize
+    return out
+  } finally {
+    child.send('close')
+    await new Promise((r) => child.once('exit', r))
+  }
+
+  // Signed registrations: each request is unique (statement, nonce); made before the run.
+  async function benchRegister() {
     const n = Math.max(2000, Math.ceil(duration * 1000))
     const t0 = performance.now()
     const prepared = []
@@ -275,11 +289,7 @@ async function benchHttp(work, duration) {
         requests: [{ setupRequest: (r) => ({ ...r, ...prepared[next++ % prepared.length] }) }],
       }),
     )
-    const health = await (await fetch(`${url}/healthz`)).json()
-    return { server: url, getAsset, verify1MiB: verify, signedRegister: { ...register, prepared: n, prepareSeconds: round(prepareSeconds) }, logSizeAfter: health.logSize }
-  } finally {
-    child.send('close')
-    await new Promise((r) => child.once('exit', r))
+    return { ...register, prepared: n, prepareSeconds: round(prepareSeconds) }
   }
 }
 

@@ -327,6 +327,17 @@ describe('reads', () => {
     expect((await json(await fetch(`${url}/v1/assets/bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku`))).body).toMatchObject({ status: 404, code: 'ASSET_NOT_FOUND' })
   })
 
+  it('a record read before the log grows shows what the log holds after (no stale cached record)', async () => {
+    const parent = lineage[0] as string
+    const before = await json(await fetch(`${url}/v1/assets/${parent}`))
+    const late = await signedStatementFor(alice, rand(100), { asset: { title: 'late child' }, parents: [{ cid: parent, relation: 'inputTo' }] })
+    expect((await signedPost(`${url}/v1/assets`, alice, late)).status).toBe(201)
+    const after = await json(await fetch(`${url}/v1/assets/${parent}`))
+    expect(after.body.lineage.children).toHaveLength(before.body.lineage.children.length + 1)
+    expect(after.body.lineage.children.map((c: { cid: string }) => c.cid)).toContain(late.statement.asset.cid)
+    expect(after.body.log.treeSize).toBe(before.body.log.treeSize + 1)
+  })
+
   it('creator statements, paginated in log order', async () => {
     const page1 = await json(await fetch(`${url}/v1/creators/${alice.did}/statements?limit=2`))
     expect(page1.body.items).toHaveLength(2)
