@@ -185,6 +185,9 @@ describe('MCP over Streamable HTTP', () => {
     }
     // Decision records are not offered as assets.
     expect((await call(client, 'search_assets', { q: 'decision' })).ok?.items).toEqual([])
+    await server.service.catchUp()
+    const http = (await (await fetch(`${server.url}/v1/search?q=decision`)).json()) as { items: unknown[] }
+    expect(http.items).toEqual([])
   })
 })
 

@@ -270,6 +270,8 @@ const amountSchema = z.string().regex(/^\d{1,78}$/, 'an amount in the currencyâ€
 const offerHashSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected an offer hash (0x + 64 hex digits)')
 export const agentNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'an agent name: lowercase letters, digits and dashes').describe('Agent name in this home')
 export const nativeCurrency = '0x0000000000000000000000000000000000000000'
+/** The media type of an agent's decision record (docs/adr/0011): logged as a statement, never listed as an asset. */
+export const decisionMediaType = 'application/vnd.mintmark.agent-decision+json'
 
 export const agentPolicySchema = z
   .strictObject({

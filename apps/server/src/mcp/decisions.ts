@@ -5,6 +5,7 @@ import * as ops from '../operations.js'
 import type { ServiceContext } from '../operations.js'
 import type { AgentIdentity } from './agents.js'
 import { nonce } from './agents.js'
+import { decisionMediaType } from '../schemas.js'
 
 /**
  * Agent decisions in the transparency log (docs/adr/0011-mcp-and-agent-budgets.md).
@@ -16,7 +17,7 @@ import { nonce } from './agents.js'
  * signed by the same key and appended through the signed-statement path (append-statement.ts).
  * The log entry commits to the decision's sha256; both signatures are by the agent.
  */
-export const decisionMediaType = 'application/vnd.mintmark.agent-decision+json'
+export { decisionMediaType }
 export const decisionType = 'mintmark.agent-decision'
 
 export type DecisionAction = 'searched' | 'chose' | 'paid' | 'refused' | 'failed' | 'registered' | 'downloaded'

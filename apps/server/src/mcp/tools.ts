@@ -34,7 +34,7 @@ import {
 } from '../schemas.js'
 import { licenceFacts } from '../search/classify.js'
 import { type AgentIdentity, type AgentStore, agentInfo, checkPolicy, utcDay } from './agents.js'
-import { decisionMediaType, listDecisions, recordDecision } from './decisions.js'
+import { listDecisions, recordDecision } from './decisions.js'
 
 export type McpTransportKind = 'http' | 'stdio'
 
@@ -163,11 +163,9 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       readOnly: true,
     },
     async (input) => {
-      const result = ops.search(s, input)
-      // Decision records are manifests too; they are not assets to offer an agent.
-      const items = result.items.filter((i) => i.mediaType !== decisionMediaType)
+      const { items, nextCursor } = ops.search(s, input)
       if (agent) await recordDecision(s, agent, 'searched', { query: JSON.parse(canonicalize(JSON.parse(JSON.stringify(input)))), results: items.map((i) => i.cid) })
-      return { items, nextCursor: result.nextCursor }
+      return { items, nextCursor }
     },
   )
 

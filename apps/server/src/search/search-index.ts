@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { type LogEntry, MintmarkError, canonicalize, decodeLogEntry } from '@mintmark/core'
-import type { SearchQuery } from '../schemas.js'
+import { decisionMediaType, type SearchQuery } from '../schemas.js'
 import { type AiTraining, licenceFacts, mediaClassOf, sourceGroupOf } from './classify.js'
 
 /**
@@ -219,7 +219,8 @@ export function createSearchIndex(options: SearchIndexOptions) {
       const s = entry.statement
       const created = Date.parse(s.createdAt)
       insertStatement.run(index, s.creator, s.asset.cid, created)
-      if (entry.prior?.length) continue
+      // Later claims add no row; agents' decision records are statements, not assets to find.
+      if (entry.prior?.length || s.asset.mediaType === decisionMediaType) continue
       rows.push(rowFromStatement(index, entry))
     }
     insertRowsNoTx(rows)
@@ -301,6 +302,9 @@ export function rowFromStatement(index: number, entry: LogEntry): SearchRow {
  * Catches the index up with the log from its cursor, in batches (yielding to the event loop
  * between them). Detects a different log (origin or leaf at the cursor) and rebuilds.
  */
+/** How rows are derived from entries; an index built by another derivation is rebuilt. 2: agent decisions are not assets. */
+const derivation = '2'
+
 export async function catchUpSearchIndex(
   index: SearchIndex,
   store: { size(): number; iterateEntries(from?: number, to?: number, batch?: number): Generator<{ index: number; leafHash: Uint8Array; data: Uint8Array }>; getEntry(i: number): { leafHash: Uint8Array } | undefined },
@@ -311,11 +315,13 @@ export async function catchUpSearchIndex(
   let cursor = index.cursor()
   const size = store.size()
   const leafAt = (i: number) => Buffer.from(store.getEntry(i)?.leafHash ?? new Uint8Array()).toString('hex')
-  if ((origin !== undefined && origin !== logOrigin) || cursor > size || (cursor > 0 && index.getMeta('last_leaf') !== leafAt(cursor - 1))) {
+  const stale = index.getMeta('derivation') !== derivation
+  if (stale || (origin !== undefined && origin !== logOrigin) || cursor > size || (cursor > 0 && index.getMeta('last_leaf') !== leafAt(cursor - 1))) {
     index.reset()
     cursor = 0
   }
   if (origin !== logOrigin) index.setMeta('origin', logOrigin)
+  if (stale) index.setMeta('derivation', derivation)
   const batch = options.batch ?? 2000
   let done = 0
   while (cursor < size) {
