@@ -3,6 +3,8 @@ import path from 'node:path'
 import {
   type AppContext,
   type RegisterTemplate,
+  type createStatementAppender,
+  prepareSignedStatement,
   exportBundle,
   logConsistency,
   logProve,
@@ -13,7 +15,6 @@ import {
 } from '@mintmark/app'
 import { MintmarkError, canonicalize, decodeLogEntry, parseContentId } from '@mintmark/core'
 import type { z } from 'zod'
-import { type createStatementAppender, prepareSignedStatement } from './append-statement.js'
 import { agentInfo } from './mcp/agents.js'
 import type { AgentPolicy } from './schemas.js'
 import type {

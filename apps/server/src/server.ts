@@ -4,11 +4,10 @@ import { type IncomingMessage, type Server, createServer as createHttpServer } f
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { getRequestListener } from '@hono/node-server'
-import { type AppContext, openApp } from '@mintmark/app'
+import { type AppContext, createStatementAppender, openApp } from '@mintmark/app'
 import { MintmarkError, isDid, parseJson } from '@mintmark/core'
 import { Hono } from 'hono'
 import pino from 'pino'
-import { createStatementAppender } from './append-statement.js'
 import { parseContentDigest, verifyHttpSignature } from './auth/http-signature.js'
 import { createNonceCache } from './auth/nonce-cache.js'
 import { checkDeclaredLength, readBody } from './http/body.js'
@@ -462,7 +461,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
       const listener = getRequestListener(hono.fetch, {
         errorHandler: (error: unknown) => problemFor(new MintmarkError('INPUT_INVALID', 'The request is malformed.', { cause: error })),
       })
-      const s = createHttpServer({ maxHeaderSize: maxTemplateHeaderBytes + 16 * 1024 }, listener)
+      // Idle keep-alive sockets stay open longer than clients' and proxies' pools usually keep
+      // them (node's 5 s default races clients reusing a socket the server is closing: ECONNRESET).
+      const s = createHttpServer({ maxHeaderSize: maxTemplateHeaderBytes + 16 * 1024, keepAliveTimeout: 65_000 }, listener)
       httpServer = s
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject)

@@ -2,6 +2,7 @@
 export { auditStore, type AuditReport } from './audit.js'
 export { defaultHome, type HomeConfig, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType } from './home.js'
 export { sniffMediaType } from './media-type.js'
+export { type AppendedStatement, createStatementAppender, maxFutureSkewMs, prepareSignedStatement } from './signed-statements.js'
 export { createNodeEd25519Signer, nodeEd25519Verify } from './node-signer.js'
 export { type AppContext, openApp, type OpenAppParameters } from './open-app.js'
 export { exportBundle, logCheckpoint, logConsistency, logProve, showAsset } from './records.js'

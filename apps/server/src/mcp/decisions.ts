@@ -14,7 +14,7 @@ import { decisionMediaType } from '../schemas.js'
  * the decision itself, `{type: 'mintmark.agent-decision', …}`, signed by the agent's did:key
  * (same Ed25519 scheme as statements) and stored as a blob of media type
  * `application/vnd.mintmark.agent-decision+json`; and a manifest over that blob, created and
- * signed by the same key and appended through the signed-statement path (append-statement.ts).
+ * signed by the same key and appended through the signed-statement path (@mintmark/app signed-statements.ts).
  * The log entry commits to the decision's sha256; both signatures are by the agent.
  */
 export { decisionMediaType }

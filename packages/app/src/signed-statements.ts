@@ -1,30 +1,15 @@
 import { createHash } from 'node:crypto'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import type { AppContext } from '@mintmark/app'
-import { nodeEd25519Verify } from '@mintmark/app'
-import {
-  type LogEntry,
-  type Manifest,
-  MintmarkError,
-  canonicalize,
-  encodeLogEntry,
-  leafHash,
-  safeParseManifest,
-  statementSigningPrefix,
-  verifyStatementSignature,
-} from '@mintmark/core'
-import type { EntryDraft } from '@mintmark/storage'
-import type { z } from 'zod'
-import type { signedStatementSchema } from './schemas.js'
+import { type LogEntry, type Manifest, type StatementSignature, MintmarkError, canonicalize, encodeLogEntry, leafHash, safeParseManifest, statementSigningPrefix, verifyStatementSignature } from '@mintmark/core'
+import type { EntryDraft, SqliteStore } from '@mintmark/storage'
+import { nodeEd25519Verify } from './node-signer.js'
+import { entryDraft } from './prepare-asset.js'
 
 /**
- * Registration of statements signed by their creators (the creator's key never reaches the
- * server). Not in @mintmark/app yet: app's `register` signs with the home's own key, so the
- * server carries this path; it builds the same log entries as `register` (same JCS, same
- * statement hash, same prior-claim pointers) and appends them with group commit.
+ * Statements signed by their creators (the creator's key never reaches this process): checked in
+ * full, then appended as the same log entries `register` builds (same JCS, same statement hash,
+ * same prior-claim pointers). The HTTP API's signed registrations and agents' decisions use it.
  */
-export type SignedStatementInput = z.input<typeof signedStatementSchema>
-
 export type AppendedStatement = { cid: string; logIndex: number; leafHash: string; creator: string; created: boolean }
 
 /** Largest accepted distance of a statement's createdAt into the future. */
@@ -38,7 +23,7 @@ const encoder = new TextEncoder()
  */
 export function prepareSignedStatement(
   body: unknown,
-  options: { now: Date; store: Pick<AppContext['store'], 'getAsset'> },
+  options: { now: Date; store: Pick<SqliteStore, 'getAsset'> },
 ): { draft: EntryDraft; statement: Manifest; signature: LogEntry['signature'] } {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new MintmarkError('STATEMENT_SCHEMA_INVALID', 'The body must be an object {statement, signature}.', { fields: ['(root)'] })
@@ -66,29 +51,10 @@ export function prepareSignedStatement(
     })
 
   const statementJcs = canonicalize(statement)
-  const statementHash = new Uint8Array(createHash('sha256').update(encoder.encode(statementSigningPrefix + statementJcs)).digest())
-  const firstData = encodeLogEntry({ v: 1, statement, signature }, { statementJcs })
-  const firstClaim = { data: firstData, leafHash: leafHash(firstData) }
-  const a = statement.asset
-  const draft: EntryDraft = {
-    statementHash,
-    kind: statement.type,
-    assetCid: a.cid,
-    creator: statement.creator,
-    createdAt: statement.createdAt,
-    asset: { cid: a.cid, sha256: a.sha256, size: a.size, mediaType: a.mediaType },
-    parents: statement.parents.map((p) => ({ cid: p.cid, relation: p.relation })),
-    build(prior) {
-      if (!prior.length) return firstClaim
-      const data = encodeLogEntry({
-        v: 1,
-        statement,
-        signature,
-        prior: prior.map((p) => ({ index: p.index, leafHash: Buffer.from(p.leafHash).toString('hex') })),
-      })
-      return { data, leafHash: leafHash(data) }
-    },
-  }
+  const signingInput = encoder.encode(statementSigningPrefix + statementJcs)
+  const statementHash = new Uint8Array(createHash('sha256').update(signingInput).digest())
+  const data = encodeLogEntry({ v: 1, statement, signature }, { statementJcs })
+  const draft = entryDraft({ signed: { statement, signature: signature as StatementSignature }, statementHash, firstClaim: { data, leafHash: leafHash(data) }, asset: statement.asset }, statement.creator)
   return { draft, statement, signature }
 }
 
@@ -98,7 +64,7 @@ export function prepareSignedStatement(
  * transaction holding its entry committed.
  */
 export function createStatementAppender(options: {
-  store: Pick<AppContext['store'], 'appendEntries'>
+  store: Pick<SqliteStore, 'appendEntries'>
   maxBatch?: number
   onCommitted?: (count: number) => void
 }) {
