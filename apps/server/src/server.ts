@@ -30,6 +30,7 @@ import { catchUpSearchIndex, createSearchIndex } from './search/search-index.js'
 import { type ApiKeyScope, openServerDb, serverDbPath } from './server-db.js'
 import { openAgentStore } from './mcp/agents.js'
 import { createMcpHttpHandler } from './mcp/http.js'
+import { createWebApp } from './http/web-app.js'
 import { type WorkerOptions, type Workers, startWorkers } from './workers.js'
 
 export type CreateServerOptions = {
@@ -223,8 +224,11 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
 
   for (const route of routes) hono.on(route.method, route.path.replace(/\{([^}]+)\}/g, ':$1'), (c) => handle(route, c.req.raw, c.env?.incoming, c.req.param() as Record<string, string>))
 
-  hono.notFound((c) => {
+  const webApp = createWebApp()
+  hono.notFound(async (c) => {
     metrics.start()
+    const page = await webApp.handle(c.req.raw)
+    if (page) return finish(c.req.method, 'web', performance.now(), page)
     const pathname = new URL(c.req.url).pathname
     const allowed = routeMatchers.filter((m) => m.re.test(pathname)).map((m) => m.route.method)
     if (allowed.length)
