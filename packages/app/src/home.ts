@@ -10,6 +10,7 @@ import {
 } from '@mintmark/core'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { createSqliteStore, readKeyFile, writeKeyFile } from '@mintmark/storage'
+import { type BlobsConfig, blobsConfigSchema } from './blobs-config.js'
 import { type ChainConfig, chainsConfigSchema } from './chain-config.js'
 
 /** The on-disk layout of a Mintmark home (./.mintmark or $MINTMARK_HOME). */
@@ -34,6 +35,8 @@ export type HomeConfig = {
   checkpoint: { everyEntries: number; everyMs: number }
   /** EVM chains the log is anchored on and licences are sold on; absent: a local dev chain. */
   chains?: ChainConfig[] | undefined
+  /** Where asset bytes are kept; absent: the home's own directory (see blobs-config.ts). */
+  blobs?: BlobsConfig | undefined
 }
 
 export type InitHomeParameters = { home: string; passphrase?: string | undefined; profile?: CidProfileName | undefined }
@@ -98,6 +101,15 @@ export async function readConfig(file: string): Promise<HomeConfig> {
     if (c.version !== 1 || typeof c.logOrigin !== 'string') throw new Error('bad config')
   } catch (cause) {
     throw new MintmarkError('STORE_CORRUPT', `The home config ${file} is unreadable.`, { cause })
+  }
+  if (c.blobs !== undefined) {
+    const blobs = blobsConfigSchema.safeParse(c.blobs)
+    if (!blobs.success)
+      throw new MintmarkError('CONFIG_INVALID', `The blobs section of ${file} is not valid.`, {
+        fields: blobs.error.issues.map((i) => ['blobs', ...i.path].join('.')),
+        details: blobs.error.issues.map((i) => `${['blobs', ...i.path].join('.')}: ${i.message}`).join('; '),
+      })
+    c = { ...c, blobs: blobs.data }
   }
   if (c.chains === undefined) return c
   const chains = chainsConfigSchema.safeParse(c.chains)

@@ -13,7 +13,8 @@ import {
   verifyConsistencyProof,
   type Did,
 } from '@mintmark/core'
-import { createFsBlobStore, createSqliteStore, readKeyFile } from '@mintmark/storage'
+import { createSqliteStore, readKeyFile } from '@mintmark/storage'
+import { openBlobStore, resolveBlobsConfig } from './blobs-config.js'
 import { rowToBundleAnchor } from './anchor-state.js'
 import type { ChainManager } from './chain.js'
 import { homePaths, type HomeConfig, logNoteSigner, logVerifierKey, readConfig } from './home.js'
@@ -24,7 +25,7 @@ export type OpenAppParameters = {
   /** Passphrase of the creator key, when it is encrypted. Only needed to sign. */
   passphrase?: string | undefined
   clock?: Clock | undefined
-  /** Environment for chain keys (MINTMARK_CHAIN_KEY); default process.env. */
+  /** Environment for chain keys (MINTMARK_CHAIN_KEY) and S3 blobs (MINTMARK_S3_*); default process.env. */
   env?: NodeJS.ProcessEnv | undefined
 }
 
@@ -38,7 +39,7 @@ export async function openApp(parameters: OpenAppParameters) {
   const paths = homePaths(parameters.home)
   const config: HomeConfig = await readConfig(paths.config)
   const store = createSqliteStore({ path: paths.db })
-  const blobs = createFsBlobStore({ root: paths.root, profile: config.profile })
+  const blobs = await openBlobStore(resolveBlobsConfig(config.blobs, parameters.env ?? process.env), { root: paths.root, profile: config.profile })
   const clock: Clock = parameters.clock ?? { now: () => new Date() }
   const logKeyFile = await readKeyFile(paths.logKey, {})
   const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)

@@ -1,8 +1,10 @@
 // biome-ignore lint/performance/noBarrelFile: package entrypoint
+export type { BlobStore, BlobStoreStreams, HashedBlob } from './blob-store.js'
 export { createFsBlobStore, type FsBlobStore, type FsBlobStoreOptions, type PutOptions, type PutResult } from './fs/fs-blob-store.js'
 export { hashFile, type HashFileOptions } from './fs/hash-file.js'
 export { nodeSha256 } from './fs/node-sha256.js'
 export { readKeyFile, writeKeyFile } from './keystore/index.js'
+export { type AssetRow, type AsyncLogStore, toAsyncLogStore } from './log-store.js'
 export {
   type AnchorRow,
   type AnchorRowStatus,

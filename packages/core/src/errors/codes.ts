@@ -44,6 +44,8 @@ export const errorCodes = {
   LOG_ENTRY_NOT_FOUND: { status: 404, retry: false },
   LOG_ROOT_MISMATCH: { status: 500, retry: false },
   LOG_APPEND_CONFLICT: { status: 409, retry: true },
+  LOG_SEQUENCING_TIMEOUT: { status: 503, retry: true },
+  SEQUENCER_FENCED: { status: 409, retry: true },
   LEAF_HASH_MISMATCH: { status: 422, retry: false },
   // bundles
   BUNDLE_INVALID: { status: 422, retry: false },
@@ -53,6 +55,8 @@ export const errorCodes = {
   STORE_CORRUPT: { status: 500, retry: false },
   STORE_PRAGMA_MISMATCH: { status: 500, retry: false },
   STORE_IO: { status: 503, retry: true },
+  STORE_ACCESS_DENIED: { status: 500, retry: false },
+  STORE_BUCKET_NOT_FOUND: { status: 500, retry: false },
   BLOB_NOT_FOUND: { status: 404, retry: false },
   ASSET_NOT_FOUND: { status: 404, retry: false },
   // media
