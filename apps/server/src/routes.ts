@@ -295,34 +295,8 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       responses: { 200: { description: 'Royalties owed', schema: royaltiesResultSchema }, ...problems(400, 429, 502, 503) },
       handler: async (req, s) => ok(await market.accountRoyalties(s, req.params as { address: string })),
     },
-    {
-      operationId: 'getLicensesHeld',
-      method: 'GET',
-      path: '/v1/accounts/{address}/licenses',
-      summary: 'Licences an account bought, as the chain indexer recorded them',
-      tags: ['market'],
-      auth: { type: 'public' },
-      bucket: 'read',
-      bodyLimit: 0,
-      params: addressParamsSchema,
-      query: emptySchema,
-      responses: { 200: { description: 'Licences held', schema: purchasesResultSchema }, ...problems(400, 429, 503) },
-      handler: async (req, s) => ok(await market.accountPurchases(s, { ...(req.params as { address: string }), role: 'buyer' })),
-    },
-    {
-      operationId: 'getLicensesSold',
-      method: 'GET',
-      path: '/v1/accounts/{address}/sales',
-      summary: 'Licences sold under an account’s offers, as the chain indexer recorded them',
-      tags: ['market'],
-      auth: { type: 'public' },
-      bucket: 'read',
-      bodyLimit: 0,
-      params: addressParamsSchema,
-      query: emptySchema,
-      responses: { 200: { description: 'Licences sold', schema: purchasesResultSchema }, ...problems(400, 429, 503) },
-      handler: async (req, s) => ok(await market.accountPurchases(s, { ...(req.params as { address: string }), role: 'seller' })),
-    },
+    purchasesRoute('getLicensesHeld', '/v1/accounts/{address}/licenses', 'Licences an account bought, as the chain indexer recorded them', 'buyer'),
+    purchasesRoute('getLicensesSold', '/v1/accounts/{address}/sales', 'Licences sold under an account’s offers, as the chain indexer recorded them', 'seller'),
     {
       operationId: 'getLatestCheckpoint',
       method: 'GET',
@@ -574,4 +548,22 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, code: 
     fields: [...new Set(r.error.issues.map(at))],
     details: r.error.issues.slice(0, 5).map((i) => `${at(i)}: ${i.message}`).join('; '),
   })
+}
+
+/** Licence purchases per account, by role: what the chain indexer saw it buy or sell. */
+function purchasesRoute(operationId: string, path: string, summary: string, role: 'buyer' | 'seller'): RouteDefinition {
+  return {
+    operationId,
+    method: 'GET',
+    path,
+    summary,
+    tags: ['market'],
+    auth: { type: 'public' },
+    bucket: 'read',
+    bodyLimit: 0,
+    params: addressParamsSchema,
+    query: emptySchema,
+    responses: { 200: { description: summary, schema: purchasesResultSchema }, ...problems(400, 429, 503) },
+    handler: async (req, s) => ok(await market.accountPurchases(s, { ...(req.params as { address: string }), role })),
+  }
 }
