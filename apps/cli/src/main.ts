@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   watermark: () => import('./commands/watermark.js'),
   serve: () => import('./commands/serve.js'),
   mcp: () => import('./commands/mcp.js'),
+  migrate: () => import('./commands/migrate.js'),
 }
 
 const overview = `mintmark: provenance, licensing and royalties for AI-generated media
@@ -43,6 +44,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   watermark   embed or detect the home's invisible watermark (payload: a log index)
   serve       the HTTP API and MCP at /mcp; serve api-key creates write keys
   mcp         MCP tools over stdio for an agent; mcp agent create|policy|list
+  migrate     copy the log into PostgreSQL (and blobs into S3), verifying every leaf and blob; resumable
   demo        run the whole flow on sample assets
 
 mintmark <command> --help for its options.`

@@ -1,7 +1,9 @@
 // biome-ignore lint/performance/noBarrelFile: package entrypoint
 export { auditStore, type AuditReport } from './audit.js'
-export { defaultHome, type HomeConfig, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType } from './home.js'
+export { defaultHome, type HomeConfig, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType, readConfig } from './home.js'
 export { sniffMediaType } from './media-type.js'
+export { type MigrateProgress, migrateStore, type MigrateStoreParameters, type MigrateStoreReturnType } from './migrate.js'
+export { type BlobsConfig, blobsConfigSchema, openBlobStore, resolveBlobsConfig } from './blobs-config.js'
 export { type AppendedStatement, createStatementAppender, maxFutureSkewMs, prepareSignedStatement } from './signed-statements.js'
 export { createNodeEd25519Signer, nodeEd25519Verify } from './node-signer.js'
 export { type AppContext, openApp, type OpenAppParameters } from './open-app.js'

@@ -45,6 +45,7 @@ export const errorCodes = {
   LOG_ROOT_MISMATCH: { status: 500, retry: false },
   LOG_APPEND_CONFLICT: { status: 409, retry: true },
   LOG_SEQUENCING_TIMEOUT: { status: 503, retry: true },
+  MIGRATE_TARGET_DIVERGED: { status: 409, retry: false },
   SEQUENCER_FENCED: { status: 409, retry: true },
   LEAF_HASH_MISMATCH: { status: 422, retry: false },
   // bundles
