@@ -10,6 +10,7 @@ import {
   logProve,
   register,
   showAsset,
+  verifyBytes,
   verifyFile,
   verifyOffline,
 } from '@mintmark/app'
@@ -208,6 +209,10 @@ export async function registerByCid(s: ServiceContext, input: { cid: string; tem
 
 export function verifyUploadedFile(s: ServiceContext, file: string) {
   return verifyFile(s.app, file)
+}
+
+export function verifyUploadedBytes(s: ServiceContext, bytes: Uint8Array, name: string) {
+  return verifyBytes(s.app, bytes, name)
 }
 
 /** Verifies a bundle (and optionally a file against it) with nothing but the bundle, as `mintmark verify --bundle --offline`. */

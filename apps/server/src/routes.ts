@@ -57,6 +57,8 @@ export type RequestBody =
   | { kind: 'none' }
   | { kind: 'json'; value: unknown }
   | { kind: 'file'; file: string; size: number; contentType: string }
+  /** A raw upload small enough to keep in memory (routes with `inMemoryUpTo`); never written to disk. */
+  | { kind: 'bytes'; bytes: Buffer; size: number; contentType: string }
   | { kind: 'multipart'; form: FormData }
 
 export type RouteRequest = {
@@ -83,7 +85,13 @@ export type RouteDefinition = {
   bucket: BucketName
   /** Largest body accepted (after decoding); 0 = no body. */
   bodyLimit: number
-  body?: { kinds: readonly BodyKind[]; json?: z.ZodType; description: string }
+  body?: {
+    kinds: readonly BodyKind[]
+    json?: z.ZodType
+    description: string
+    /** Raw uploads with a Content-Length up to this many bytes (and no Content-Encoding) are read to memory, not to a file. */
+    inMemoryUpTo?: number
+  }
   params: z.ZodType
   query: z.ZodType
   responses: Record<number, { description: string; schema: z.ZodType; contentType?: string }>
@@ -235,7 +243,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       auth: { type: 'public' },
       bucket: 'verify',
       bodyLimit: limits.maxUploadBytes,
-      body: { kinds: ['file', 'json', 'multipart'], json: verifyBundleBodySchema, description: 'File, bundle JSON, or both (multipart)' },
+      body: { kinds: ['file', 'json', 'multipart'], json: verifyBundleBodySchema, description: 'File, bundle JSON, or both (multipart)', inMemoryUpTo: 16 * 1024 * 1024 },
       params: emptySchema,
       query: emptySchema,
       responses: { 200: { description: 'Verification report (also when the verdict is not "verified")', schema: verifyReportSchema }, ...problems(400, 413, 415, 422, 429) },
@@ -486,6 +494,7 @@ async function registerRequest(req: RouteRequest, s: ServiceContext) {
 async function verifyRequest(req: RouteRequest, s: ServiceContext) {
   const body = req.body
   if (body.kind === 'file') return ops.verifyUploadedFile(s, body.file)
+  if (body.kind === 'bytes') return ops.verifyUploadedBytes(s, body.bytes, (req.query.filename as string | undefined) ?? 'upload')
   if (body.kind === 'json') {
     const { bundle, trustedLogKeys } = parseWith(verifyBundleBodySchema, body.value, 'INPUT_INVALID', 'The verify request does not match the schema.')
     const dir = await req.workDir()

@@ -357,7 +357,14 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         if (!route.body.kinds.includes(kind))
           throw new MintmarkError('MEDIA_TYPE_UNSUPPORTED', `This route does not take ${request.headers.get('content-type') ?? 'a body without a type'}.`)
         const getDir = async () => (workDir ??= await fsp.mkdtemp(path.join(uploadsDir, 'r-')))
-        if (kind === 'file') {
+        const declared = Number(request.headers.get('content-length') ?? Number.NaN)
+        const identity = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() === 'identity'
+        if (kind === 'file' && identity && declared <= (route.body.inMemoryUpTo ?? -1)) {
+          // Small uploads to routes that only read them (verify): no temp file, no thread-pool hops.
+          const r = await readBody({ incoming, request, limit: route.bodyLimit })
+          rawDigest = r.sha256
+          body = { kind: 'bytes', bytes: r.bytes as Buffer, size: r.size, contentType: request.headers.get('content-type') ?? 'application/octet-stream' }
+        } else if (kind === 'file') {
           const name = (input.query.filename as string | undefined) ?? 'upload'
           const file = path.join(await getDir(), name)
           const r = await readBody({ incoming, request, limit: route.bodyLimit, toFile: file })

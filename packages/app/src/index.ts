@@ -16,7 +16,7 @@ export {
   type RegisterReturnType,
   type RegisterTemplate,
 } from './register.js'
-export { type VerifyCandidate, type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyFile, verifyOffline } from './verify.js'
+export { type VerifyCandidate, type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyBytes, verifyFile, verifyOffline } from './verify.js'
 export { createStoreFingerprintBackend, fingerprintImage, pdqAlgorithm, storeFingerprintIndex } from './fingerprints.js'
 export { type C2paEvidence, exportC2pa, type ExportC2paParameters, type ExportC2paReturnType, readC2paEvidence, readPemFile, statementHashOf } from './c2pa.js'
 export {

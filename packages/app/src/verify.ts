@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { type BundleVerificationReport, type Check, MintmarkError, type Verdict, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
+import { type BundleVerificationReport, type Check, MintmarkError, type Verdict, createContentHasher, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
 import { findSimilarImages } from '@mintmark/media'
-import { hashFile } from '@mintmark/storage'
+import { hashFile, nodeSha256 } from '@mintmark/storage'
 import { type C2paEvidence, c2paMediaTypes, readC2paEvidence } from './c2pa.js'
 import { isFingerprintable, storeFingerprintIndex, withFileName } from './fingerprints.js'
 import { sniffMediaType } from './media-type.js'
@@ -59,13 +59,34 @@ export type VerifyFileParameters = {
 
 export async function verifyFile(ctx: AppContext, file: string, parameters: VerifyFileParameters = {}): Promise<VerifyReport> {
   const content = await hashFile(file, { profile: ctx.config.profile })
+  return verifyContent(ctx, content, file, () => readImage(file), parameters)
+}
+
+/**
+ * `verifyFile` for bytes already in memory (an upload): the same report, no file written or read.
+ * `name` names the bytes in messages and helps sniff the media type.
+ */
+export async function verifyBytes(ctx: AppContext, bytes: Uint8Array, name: string, parameters: VerifyFileParameters = {}): Promise<VerifyReport> {
+  const hasher = createContentHasher({ profile: ctx.config.profile, sha256: nodeSha256 })
+  hasher.update(bytes)
+  const content = hasher.finish()
+  return verifyContent(ctx, content, name, async () => imageOf(bytes, name), parameters)
+}
+
+async function verifyContent(
+  ctx: AppContext,
+  content: { cid: string; sha256: string; size: number },
+  file: string,
+  image: () => Promise<{ bytes: Uint8Array; mediaType: string } | undefined>,
+  parameters: VerifyFileParameters,
+): Promise<VerifyReport> {
   const entries = ctx.entriesFor(content.cid)
   if (!entries.length) {
     const checks: Check[] = [
       { code: 'CONTENT_ADDRESS', status: 'pass', detail: `The file hashes to ${content.cid}.` },
       { code: 'RECORD_FOUND', status: 'skip', detail: `No record of ${content.cid} in this log.` },
     ]
-    const media = parameters.similar === false ? undefined : await readImage(file)
+    const media = parameters.similar === false ? undefined : await image()
     if (!media) return { verdict: deriveVerdict(checks), checks }
     const found = await findCandidates(ctx, media.bytes, media.mediaType, file, parameters)
     checks.push(...found.checks)
@@ -92,7 +113,7 @@ export async function verifyFile(ctx: AppContext, file: string, parameters: Veri
       })
   const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify, anchorChecks })
   // Credentials the file carries are reported as imported evidence; they never change the verdict.
-  const media = c2paMediaTypes.has(first.entry.statement.asset.mediaType) ? await readImage(file).catch(() => undefined) : undefined
+  const media = c2paMediaTypes.has(first.entry.statement.asset.mediaType) ? await image().catch(() => undefined) : undefined
   const c2pa = media ? await readC2paEvidence(media.bytes, media.mediaType, parameters.c2paTrustAnchorsPem).catch(() => undefined) : undefined
   return {
     ...report,
@@ -115,6 +136,11 @@ async function readImage(file: string): Promise<{ bytes: Uint8Array; mediaType: 
   } finally {
     await fh.close()
   }
+}
+
+function imageOf(bytes: Uint8Array, name: string): { bytes: Uint8Array; mediaType: string } | undefined {
+  const mediaType = sniffMediaType(bytes.subarray(0, 64), name)
+  return isFingerprintable(mediaType) && bytes.byteLength <= maxImageBytes ? { bytes, mediaType } : undefined
 }
 
 /**
