@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The one test command: builds, runs the TypeScript suites (vitest) and the Solidity suites
 // (forge), and ends with a plain "N passed, N failed" line that CI reads.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
@@ -37,9 +37,32 @@ if (!only.length || only.includes('sol') || only.includes('ts')) {
   }
 }
 
+// The Solidity suites run while vitest runs: the TypeScript suites leave about half of the two
+// cores idle (processes waiting on fsync, anvil, sleeps), and forge's fuzzing fills it. Their
+// output is printed after vitest's.
+let forge
+if ((!only.length || only.includes('sol')) && existsSync(path.join(root, 'contracts', 'foundry.toml'))) {
+  console.log('\n$ npx forge test (FOUNDRY_PROFILE=ci, in the background)')
+  forge = new Promise((resolve) => {
+    const child = spawn('npx', ['forge', 'test'], { cwd: path.join(root, 'contracts'), env: { ...process.env, FOUNDRY_PROFILE: process.env.FOUNDRY_PROFILE ?? 'ci' } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+    child.on('error', (error) => resolve({ status: 1, stdout, stderr: `${stderr}${error.message}\n` }))
+  })
+}
+
 if (!only.length || only.includes('ts')) {
   const jsonFile = path.join(outDir, 'vitest.json')
-  const r = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`])
+  // Asynchronously, so that forge's output keeps being read meanwhile.
+  console.log(`\n$ npx vitest run --reporter=default --reporter=json --outputFile.json=${jsonFile}`)
+  const r = await new Promise((resolve) => {
+    const child = spawn('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonFile}`], { cwd: root, stdio: 'inherit' })
+    child.on('close', (status) => resolve({ status }))
+    child.on('error', () => resolve({ status: 1 }))
+  })
   if (existsSync(jsonFile)) {
     const j = JSON.parse(readFileSync(jsonFile, 'utf8'))
     passed += j.numPassedTests
@@ -50,11 +73,12 @@ if (!only.length || only.includes('ts')) {
   } else if (r.status !== 0) failed += 1
 }
 
-if ((!only.length || only.includes('sol')) && existsSync(path.join(root, 'contracts', 'foundry.toml'))) {
-  const r = spawnSync('npx', ['forge', 'test'], { cwd: path.join(root, 'contracts'), encoding: 'utf8', env: { ...process.env, FOUNDRY_PROFILE: process.env.FOUNDRY_PROFILE ?? 'ci' } })
-  process.stdout.write(r.stdout ?? '')
-  process.stderr.write(r.stderr ?? '')
-  const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(r.stdout ?? '')
+if (forge) {
+  const r = await forge
+  console.log('\n$ npx forge test (output)')
+  process.stdout.write(r.stdout)
+  process.stderr.write(r.stderr)
+  const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(r.stdout)
   if (m) {
     passed += Number(m[1])
     failed += Number(m[2])
