@@ -361,7 +361,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         const identity = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase() === 'identity'
         if (kind === 'file' && identity && declared <= (route.body.inMemoryUpTo ?? -1)) {
           // Small uploads to routes that only read them (verify): no temp file, no thread-pool hops.
-          const r = await readBody({ incoming, request, limit: route.bodyLimit })
+          // The raw hash only serves Content-Digest and Idempotency-Key (the CID is computed anyway).
+          const hashRaw = idemKey !== null || request.headers.has('content-digest')
+          const r = await readBody({ incoming, request, limit: route.bodyLimit, hashRaw })
           rawDigest = r.sha256
           body = { kind: 'bytes', bytes: r.bytes as Buffer, size: r.size, contentType: request.headers.get('content-type') ?? 'application/octet-stream' }
         } else if (kind === 'file') {

@@ -15,6 +15,8 @@ export type ReadBodyParameters = {
   /** Write the decoded body to this new file instead of memory. */
   toFile?: string | undefined
   signal?: AbortSignal | undefined
+  /** Hash the bytes as sent (default true); callers that need no Content-Digest or idempotency hash skip it. */
+  hashRaw?: boolean | undefined
 }
 
 export type ReadBodyResult = {
@@ -22,8 +24,8 @@ export type ReadBodyResult = {
   bytes: Buffer | undefined
   /** Decoded size. */
   size: number
-  /** SHA-256 of the bytes as sent (before decoding): what RFC 9530 Content-Digest covers. */
-  sha256: Buffer
+  /** SHA-256 of the bytes as sent (before decoding): what RFC 9530 Content-Digest covers; undefined with `hashRaw: false`. */
+  sha256: Buffer | undefined
 }
 
 const tooLarge = (limit: number) =>
@@ -57,7 +59,7 @@ export async function readBody(p: ReadBodyParameters): Promise<ReadBodyResult> {
   checkDeclaredLength(p.request.headers, p.limit)
   const decoder = decoderFor(p.request.headers)
   const rawLimit = p.limit + encodingSlack(p.request.headers)
-  const hash = createHash('sha256')
+  const hash = p.hashRaw === false ? undefined : createHash('sha256')
   let raw = 0
   let size = 0
   const chunks: Buffer[] = []
@@ -69,7 +71,7 @@ export async function readBody(p: ReadBodyParameters): Promise<ReadBodyResult> {
     for await (const chunk of src) {
       raw += chunk.byteLength
       if (raw > rawLimit) throw tooLarge(p.limit)
-      hash.update(chunk)
+      hash?.update(chunk)
       yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     }
   } as never)
@@ -98,5 +100,5 @@ export async function readBody(p: ReadBodyParameters): Promise<ReadBodyResult> {
     if (p.toFile) throw new MintmarkError('STORE_IO', 'Could not write the upload to a temporary file.', { cause: error })
     throw error
   }
-  return { bytes: p.toFile ? undefined : Buffer.concat(chunks, size), size, sha256: hash.digest() }
+  return { bytes: p.toFile ? undefined : Buffer.concat(chunks, size), size, sha256: hash?.digest() }
 }
