@@ -79,12 +79,18 @@ export function createFingerprintIndex(options: FingerprintIndexOptions = {}): F
       for (const [variant, hash] of queryHashes(query)) {
         const probes = fingerprintProbes(hash, maxDistance)
         const target = hexToBytes(hash)
+        const keep = (id: string, distance: number) => {
+          const previous = best.get(id)
+          if (previous === undefined || distance < previous.distance) best.set(id, { id, distance, variant })
+        }
+        if (backend.near) {
+          for (const { id, distance } of await backend.near(target, probes, maxDistance)) keep(id, distance)
+          continue
+        }
         for (const candidate of await backend.candidates(probes)) {
           let distance = 0
           for (let i = 0; i < 32; i++) distance += popcount8[(candidate.hash[i] as number) ^ (target[i] as number)] as number
-          if (distance > maxDistance) continue
-          const previous = best.get(candidate.id)
-          if (previous === undefined || distance < previous.distance) best.set(candidate.id, { id: candidate.id, distance, variant })
+          if (distance <= maxDistance) keep(candidate.id, distance)
         }
       }
       const sorted = [...best.values()].sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

@@ -19,6 +19,13 @@ export type FingerprintCandidate = {
 type MaybePromise<T> = T | Promise<T>
 
 /**
+ * Optional fast path of a backend that can compare full hashes itself: every stored entry within
+ * `maxDistance` bits of `hash` (32 bytes) among those the probes reach, with its distance. Entries
+ * may repeat. The in-memory backend has it; a SQL backend can leave it out.
+ */
+export type FingerprintNear = (hash: Uint8Array, probes: readonly FingerprintProbe[], maxDistance: number) => MaybePromise<Iterable<{ id: string; distance: number }>>
+
+/**
  * Where multi-index hashing keeps its postings. Two operations, so that a SQL table
  * `fingerprint_chunk(chunk_no, chunk_value, id)` with an index on `(chunk_no, chunk_value)` plus
  * `fingerprint(id, hash BLOB)` implements it:
@@ -33,4 +40,5 @@ export type FingerprintBackend = {
   add(entry: FingerprintEntry): MaybePromise<void>
   candidates(probes: readonly FingerprintProbe[]): MaybePromise<Iterable<FingerprintCandidate>>
   size(): MaybePromise<number>
+  near?: FingerprintNear | undefined
 }

@@ -3,6 +3,7 @@ export { pdqMinHashableDimension } from './compute-pdq-dct.js'
 export type { PdqHash } from './dct-to-hash.js'
 export { pdqEmptyHash } from './dct-to-hash.js'
 export { hammingDistance } from './hamming-distance.js'
+export { equalisedLuma } from './pdq-equalised.js'
 export {
   type PdqDihedralName,
   type PdqDihedralParameters,

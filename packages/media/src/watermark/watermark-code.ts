@@ -1,21 +1,24 @@
 import { createHash } from 'node:crypto'
 import { MintmarkError } from '@mintmark/core'
+import { codedLength, convolutionalEncode, viterbiDecode } from './convolutional-code.js'
 
 /**
  * The watermark's fixed geometry and its key-derived layout. One tile is 32 × 32 cells of 4 × 4
  * units; a unit is `scale` pixels at embedding (1, 2, 4 or 8 by image size). Of the 1,024 cells,
- * 256 carry a known pilot (to find the tile's offset after a crop) and 768 carry the 88-bit
- * codeword (64-bit payload + CRC-24), each bit repeated on 8–9 cells, every cell's sign
- * scrambled by a key-derived ±1 chip. @internal
+ * 256 carry a known pilot (to find the tile's offset after a crop) and 768 carry the 282 coded
+ * bits of the 88-bit codeword (64-bit payload + CRC-24, rate-1/3 convolutional code), 2–3 cells
+ * per coded bit, every cell's sign scrambled by a key-derived ±1 chip. @internal
  */
 export const cellUnits = 4
 export const gridCells = 32
 export const tileUnits = cellUnits * gridCells
 export const cellCount = gridCells * gridCells
 export const pilotCells = 256
+export const dataCells = cellCount - pilotCells
 export const payloadBits = 64
 export const crcBits = 24
 export const codewordBits = payloadBits + crcBits
+export const codedBits = codedLength(codewordBits)
 
 export type WatermarkKey = string | Uint8Array
 
@@ -23,10 +26,10 @@ export type WatermarkKey = string | Uint8Array
 export type WatermarkLayout = {
   /** ±1 per cell. */
   chip: Int8Array
-  /** -1 for a pilot cell, else the codeword bit the cell carries. */
+  /** -1 for a pilot cell, else the coded bit (0–281) the cell carries. */
   bitOf: Int16Array
   pilot: Int32Array
-  /** Key-derived bits XORed onto the codeword (so an all-zero payload is not a flat pattern). */
+  /** Key-derived bits XORed onto the coded bits (so an all-zero payload is not a flat pattern). */
   whitening: Uint8Array
 }
 
@@ -37,14 +40,16 @@ export function watermarkLayout(key: WatermarkKey): WatermarkLayout {
   if (!(typeof key === 'string' ? key.length > 0 : key instanceof Uint8Array && key.length > 0)) {
     throw new MintmarkError('INPUT_INVALID', 'A watermark key must be a non-empty string or byte array.', { fields: ['key'] })
   }
-  const digest = createHash('sha256').update('mintmark-watermark-v1\0').update(key).digest()
+  const digest = createHash('sha256').update('mintmark-watermark-v2\0').update(key).digest()
   const id = digest.toString('hex')
   const cached = layouts.get(id)
   if (cached) return cached
   const next = xoshiro128(digest)
   const chip = new Int8Array(cellCount)
   for (let k = 0; k < cellCount; k++) chip[k] = next() & 1 ? 1 : -1
-  // Fisher–Yates permutation of the cells: the first 256 are pilots, the rest data, dealt round robin.
+  // Fisher–Yates permutation of the cells: the first 256 are pilots; the data cells go to coded
+  // bits in order (2 or 3 consecutive ranks each, evenly spread), so each coded bit lands on
+  // 2–3 key-chosen, scattered cells and neighbouring coded bits never share a region of the tile.
   const order = Int32Array.from({ length: cellCount }, (_, i) => i)
   for (let i = cellCount - 1; i > 0; i--) {
     const j = next() % (i + 1)
@@ -53,36 +58,52 @@ export function watermarkLayout(key: WatermarkKey): WatermarkLayout {
     order[j] = t
   }
   const bitOf = new Int16Array(cellCount)
-  for (let r = 0; r < cellCount; r++) bitOf[order[r] as number] = r < pilotCells ? -1 : (r - pilotCells) % codewordBits
+  for (let r = 0; r < cellCount; r++) bitOf[order[r] as number] = r < pilotCells ? -1 : Math.floor(((r - pilotCells) * codedBits) / dataCells)
   const pilot = order.slice(0, pilotCells)
-  const whitening = new Uint8Array(codewordBits)
-  for (let i = 0; i < codewordBits; i++) whitening[i] = next() & 1
+  const whitening = new Uint8Array(codedBits)
+  for (let i = 0; i < codedBits; i++) whitening[i] = next() & 1
   const layout = { chip, bitOf, pilot, whitening }
   layouts.set(id, layout)
   return layout
 }
 
-/** 64-bit payload → 88 whitened codeword bits (payload then CRC-24/OpenPGP). @internal */
+/** 64-bit payload → 282 whitened coded bits (payload then CRC-24/OpenPGP, convolutionally coded). @internal */
 export function encodeCodeword(payload: Uint8Array, layout: WatermarkLayout): Uint8Array {
   const bits = new Uint8Array(codewordBits)
   const crc = crc24(payload)
   for (let i = 0; i < payloadBits; i++) bits[i] = ((payload[i >> 3] as number) >> (7 - (i & 7))) & 1
   for (let i = 0; i < crcBits; i++) bits[payloadBits + i] = (crc >> (crcBits - 1 - i)) & 1
-  for (let i = 0; i < codewordBits; i++) bits[i] = (bits[i] as number) ^ (layout.whitening[i] as number)
-  return bits
+  const coded = convolutionalEncode(bits)
+  for (let i = 0; i < codedBits; i++) coded[i] = (coded[i] as number) ^ (layout.whitening[i] as number)
+  return coded
 }
 
-/** Whitened codeword bits → payload, or undefined when the CRC does not match. @internal */
-export function decodeCodeword(whitened: Uint8Array, layout: WatermarkLayout): Uint8Array | undefined {
-  const bits = whitened.map((b, i) => b ^ (layout.whitening[i] as number))
+export type DecodedCodeword = {
+  /** The payload when the CRC-24 matches, else undefined. */
+  payload: Uint8Array | undefined
+  /** The whitened coded bits of the decoded codeword (what the cells should show). */
+  coded: Uint8Array
+}
+
+/**
+ * Soft values per whitened coded bit (positive = 1) → the maximum-likelihood codeword (Viterbi),
+ * accepted only when its CRC-24 matches. @internal
+ */
+export function decodeCodeword(soft: Float64Array, layout: WatermarkLayout): DecodedCodeword {
+  const unwhitened = new Float64Array(codedBits)
+  for (let i = 0; i < codedBits; i++) unwhitened[i] = layout.whitening[i] ? -(soft[i] as number) : (soft[i] as number)
+  const bits = viterbiDecode(unwhitened, codewordBits)
   const payload = new Uint8Array(payloadBits / 8)
   for (let i = 0; i < payloadBits; i++) payload[i >> 3] = (payload[i >> 3] as number) | ((bits[i] as number) << (7 - (i & 7)))
   let crc = 0
   for (let i = 0; i < crcBits; i++) crc = (crc << 1) | (bits[payloadBits + i] as number)
-  return crc === crc24(payload) ? payload : undefined
+  const coded = convolutionalEncode(bits)
+  for (let i = 0; i < codedBits; i++) coded[i] = (coded[i] as number) ^ (layout.whitening[i] as number)
+  return { payload: crc === crc24(payload) ? payload : undefined, coded }
 }
 
-function crc24(bytes: Uint8Array): number {
+/** CRC-24/OpenPGP. @internal */
+export function crc24(bytes: Uint8Array): number {
   let crc = 0xb704ce
   for (const b of bytes) {
     crc ^= b << 16

@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'vitest'
+import { pixelAdder } from './add-to-pixels.js'
+
+describe('pixelAdder', () => {
+  test('matches a per-sample clamped add, word-aligned or not, any channel count, near 0 and 255, large deltas', () => {
+    let s = 11
+    const rnd = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0
+      return s / 2 ** 32
+    }
+    let runs = 0
+    let wordRuns = 0
+    for (let trial = 0; trial < 400; trial++) {
+      const channels = 1 + (trial % 4)
+      // Half the runs aligned like the embedder's (start and length multiples of 4 pixels).
+      const aligned = trial % 2 === 0
+      const count = aligned ? 4 * (1 + Math.floor(rnd() * 6)) : 1 + Math.floor(rnd() * 24)
+      const startPixel = aligned ? 4 * Math.floor(rnd() * 2) : Math.floor(rnd() * 6)
+      // Samples crowd the ends of the range, where clamping happens.
+      const pixels = Uint8Array.from({ length: (startPixel + count + 2) * channels }, () => (rnd() < 0.3 ? (rnd() < 0.5 ? Math.floor(rnd() * 6) : 250 + Math.floor(rnd() * 6)) : Math.floor(rnd() * 256)))
+      const delta = trial % 50 === 0 ? Math.round((rnd() - 0.5) * 500) : Math.round((rnd() - 0.5) * 24)
+      const expected = Uint8Array.from(pixels)
+      let expectedSquared = 0
+      const colour = channels >= 3 ? 3 : 1
+      for (let p = startPixel; p < startPixel + count; p++) {
+        for (let c = 0; c < colour; c++) {
+          const i = p * channels + c
+          const v = expected[i] as number
+          const n = Math.max(0, Math.min(255, v + delta))
+          expected[i] = n
+          expectedSquared += (n - v) ** 2
+        }
+      }
+      const start = startPixel * channels
+      if (channels === 3 && start % 4 === 0 && (count * 3) % 4 === 0) wordRuns++
+      expect(pixelAdder(pixels, channels)(start, count, delta), `trial ${trial}`).toBe(expectedSquared)
+      expect(pixels, `trial ${trial}`).toEqual(expected)
+      runs++
+    }
+    expect(runs).toBe(400)
+    // The 32-bit path was exercised too.
+    expect(wordRuns).toBeGreaterThan(40)
+  })
+})
