@@ -52,11 +52,21 @@ describe('media lookup through the CLI', () => {
     bridgeCid = r.body.registered[0].cid
     bridgeIndex = r.body.registered[0].logIndex
     const show = await json(['show', bridgeCid])
-    expect(show.body.fingerprints).toEqual([{ algorithm: 'pdq', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) }])
+    // The image's own PDQ first, then its centre crops' and its equalised luma's.
+    const fps = show.body.fingerprints as { algorithm: string; hash: string }[]
+    expect(fps[0]).toEqual({ algorithm: 'pdq', hash: expect.stringMatching(/^[0-9a-f]{64}$/), quality: expect.any(Number) })
+    expect(fps.filter((f) => f.algorithm === 'pdq').length).toBeGreaterThanOrEqual(2)
+    expect(fps.map((f) => f.algorithm)).toContain('pdq-equalised')
 
     await sharp(bridge).jpeg({ quality: 70 }).toFile(path.join(work, 'q70.jpg'))
     await sharp(bridge).resize(800).toFile(path.join(work, 'half.png'))
-    for (const copy of ['q70.jpg', 'half.png']) {
+    // A 5% centre crop (2.5% off each side), which moves plain PDQ past the radius.
+    const meta = await sharp(bridge).metadata()
+    const [w, h] = [meta.width as number, meta.height as number]
+    const dx = Math.round(w * 0.025)
+    const dy = Math.round(h * 0.025)
+    await sharp(bridge).extract({ left: dx, top: dy, width: w - 2 * dx, height: h - 2 * dy }).jpeg({ quality: 90 }).toFile(path.join(work, 'crop5.jpg'))
+    for (const copy of ['q70.jpg', 'half.png', 'crop5.jpg']) {
       const v = await json(['verify', copy])
       expect(v.code, copy).toBe(1)
       expect(v.body.verdict).toBe('unknown')

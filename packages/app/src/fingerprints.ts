@@ -1,10 +1,14 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { MintmarkError } from '@mintmark/core'
-import { type FingerprintBackend, type FingerprintIndex, createFingerprintIndex, pdqHashImage } from '@mintmark/media'
+import { type FingerprintBackend, type FingerprintIndex, type ImageFingerprintIndexes, createFingerprintIndex, imageFingerprints } from '@mintmark/media'
 import type { FingerprintInput, SqliteStore } from '@mintmark/storage'
 
-/** The algorithm name fingerprints are stored under (`fingerprints.algorithm`). */
+/** The algorithm name of an image's own PDQ hash and its centre crops (`fingerprints.algorithm`). */
 export const pdqAlgorithm = 'pdq'
+/** PDQ of the histogram-equalised image (brightness changes), indexed on its own. */
+export const pdqEqualisedAlgorithm = 'pdq-equalised'
+
+type FingerprintStore = Pick<SqliteStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount'>
 
 /** Image types the PDQ decoder reads (sharp). */
 const hashableTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'])
@@ -14,24 +18,29 @@ const hashableTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/g
  * (migration 3). Ids are asset CIDs. `add` needs the asset to be registered already (register
  * writes its fingerprints in the entry's own transaction instead).
  */
-export function createStoreFingerprintBackend(store: Pick<SqliteStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount'>): FingerprintBackend {
+export function createStoreFingerprintBackend(store: FingerprintStore, algorithm: string = pdqAlgorithm): FingerprintBackend {
   return {
     add(entry) {
       // Quality is not part of the port: a fingerprint added through it is stored with quality 0.
-      store.addFingerprint(entry.id, { algorithm: pdqAlgorithm, hash: hexToBytes(entry.hash), quality: 0 })
+      store.addFingerprint(entry.id, { algorithm, hash: hexToBytes(entry.hash), quality: 0 })
     },
     candidates(probes) {
-      return store.fingerprintCandidates(probes, pdqAlgorithm).map((r) => ({ id: r.assetCid, hash: r.hash }))
+      return store.fingerprintCandidates(probes, algorithm).map((r) => ({ id: r.assetCid, hash: r.hash }))
     },
     size() {
-      return store.fingerprintCount(pdqAlgorithm)
+      return store.fingerprintCount(algorithm)
     },
   }
 }
 
-/** A fingerprint index over the home's store. */
-export function storeFingerprintIndex(store: Pick<SqliteStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount'>): FingerprintIndex {
-  return createFingerprintIndex({ backend: createStoreFingerprintBackend(store) })
+/** A fingerprint index over the home's store (one algorithm). */
+export function storeFingerprintIndex(store: FingerprintStore, algorithm: string = pdqAlgorithm): FingerprintIndex {
+  return createFingerprintIndex({ backend: createStoreFingerprintBackend(store, algorithm) })
+}
+
+/** The indexes an image lookup queries: PDQ (the images and their centre crops) and equalised PDQ. */
+export function storeImageIndexes(store: FingerprintStore): ImageFingerprintIndexes {
+  return { pdq: storeFingerprintIndex(store, pdqAlgorithm), [pdqEqualisedAlgorithm]: storeFingerprintIndex(store, pdqEqualisedAlgorithm) }
 }
 
 /** Whether register computes a PDQ hash for this media type (images only: no decode for anything else). */
@@ -40,13 +49,14 @@ export function isFingerprintable(mediaType: string): boolean {
 }
 
 /**
- * The PDQ fingerprint of an image's bytes, for the store; undefined for media that is not a
- * hashable image. Decode failures are errors (the bytes claim an image and are not one).
+ * The fingerprints register stores for an image (one decode): its PDQ hash first, then PDQ of
+ * its 5% and 10% centre crops and of its equalised luma, so cropped and re-lit copies are found.
+ * Empty for media that is not a hashable image. Decode failures are errors (the bytes claim an
+ * image and are not one).
  */
-export async function fingerprintImage(bytes: Uint8Array, mediaType: string): Promise<FingerprintInput | undefined> {
-  if (!isFingerprintable(mediaType)) return undefined
-  const { hash, quality } = await pdqHashImage(bytes)
-  return { algorithm: pdqAlgorithm, hash: hexToBytes(hash), quality }
+export async function fingerprintImage(bytes: Uint8Array, mediaType: string): Promise<FingerprintInput[]> {
+  if (!isFingerprintable(mediaType)) return []
+  return (await imageFingerprints(bytes)).map((f) => ({ algorithm: f.algorithm, hash: hexToBytes(f.hash), quality: f.quality }))
 }
 
 /** Stored fingerprints of an asset, for display. */

@@ -17,7 +17,7 @@ export {
   type RegisterTemplate,
 } from './register.js'
 export { type VerifyCandidate, type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyBytes, verifyFile, verifyOffline } from './verify.js'
-export { createStoreFingerprintBackend, fingerprintImage, pdqAlgorithm, storeFingerprintIndex } from './fingerprints.js'
+export { createStoreFingerprintBackend, fingerprintImage, pdqAlgorithm, pdqEqualisedAlgorithm, storeFingerprintIndex, storeImageIndexes } from './fingerprints.js'
 export { type C2paEvidence, exportC2pa, type ExportC2paParameters, type ExportC2paReturnType, readC2paEvidence, readPemFile, statementHashOf } from './c2pa.js'
 export {
   defaultWatermarkedPath,

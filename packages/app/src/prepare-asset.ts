@@ -160,14 +160,14 @@ export type MediaEvidence = { fingerprints?: FingerprintInput[] | undefined; c2p
  */
 export async function mediaEvidence(bytes: Uint8Array, mediaType: string, file: string): Promise<MediaEvidence> {
   if (!mediaType.startsWith('image/')) return {}
-  let fingerprint: FingerprintInput | undefined
+  let fingerprints: FingerprintInput[]
   try {
-    fingerprint = await fingerprintImage(bytes, mediaType)
+    fingerprints = await fingerprintImage(bytes, mediaType)
   } catch (error) {
     throw withFileName(error, path.basename(file))
   }
   const c2pa = await readC2paEvidence(bytes, mediaType).catch(() => undefined)
-  return { ...(fingerprint ? { fingerprints: [fingerprint] } : {}), ...(c2pa ? { c2pa: toC2paEvidenceInput(c2pa) } : {}) }
+  return { ...(fingerprints.length ? { fingerprints } : {}), ...(c2pa ? { c2pa: toC2paEvidenceInput(c2pa) } : {}) }
 }
 
 export function buildManifestInput(t: RegisterTemplate, creator: string, asset: ManifestInput['asset'], createdAt: string): ManifestInput {

@@ -5,7 +5,7 @@ import { type BundleVerificationReport, type Check, MintmarkError, type Verdict,
 import { findSimilarImages } from '@mintmark/media'
 import { hashFile, nodeSha256 } from '@mintmark/storage'
 import { type C2paEvidence, c2paMediaTypes, readC2paEvidence } from './c2pa.js'
-import { isFingerprintable, storeFingerprintIndex, withFileName } from './fingerprints.js'
+import { isFingerprintable, storeImageIndexes, withFileName } from './fingerprints.js'
 import { sniffMediaType } from './media-type.js'
 import { detectWatermarkBytes } from './watermark.js'
 import type { RpcUrls } from './anchor-checks.js'
@@ -223,7 +223,7 @@ async function findCandidates(ctx: AppContext, bytes: Uint8Array, mediaType: str
     checks.push({ code: 'FINGERPRINT_MATCH', status: 'skip', detail: `This home's watermark was found (payload ${mark.payload}) but names no record of this log.` })
 
   // 3. PDQ similarity.
-  const similar = await guard(() => findSimilarImages(storeFingerprintIndex(ctx.store), bytes, { dihedral: parameters.dihedral ?? true }))
+  const similar = await guard(() => findSimilarImages(storeImageIndexes(ctx.store), bytes, { dihedral: parameters.dihedral ?? true }))
   for (const m of similar.matches) {
     const first = ctx.store.entriesForAsset(m.id)[0]
     if (!first) continue
