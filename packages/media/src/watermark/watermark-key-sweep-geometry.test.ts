@@ -1,28 +1,9 @@
-import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
-import { beforeAll, describe, expect, test } from 'vitest'
-import { detectWatermark } from './detect-watermark.js'
-import { embedWatermark } from './embed-watermark.js'
+import { describeKeySweep } from './key-sweep.test-support.js'
 
 // Key sweep (see watermark-key-sweep.test.ts) under the geometric transforms: a 10% crop at an
 // odd offset (the tile must be re-found) and a resize to 50% (another scale).
-// Keys are SHA-256(seed ‖ i); set WATERMARK_SWEEP_SEED to sweep other keys. Images: 768 × 576
-// crops of the two real photos, alternating (fewer tiles than the full photos, so a harder case
-// for the decoder, and cheap enough to sweep).
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
-const testdata = path.resolve(repoRoot, '..', 'shared', 'testdata')
-const seed = process.env.WATERMARK_SWEEP_SEED ?? 'mintmark-watermark-sweep-geometry'
-const keyCount = 64
-const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : 'none')
-const derive = (label: string, i: number) => new Uint8Array(createHash('sha256').update(`${seed}\0${label}\0${i}`).digest())
-/** All-zero, all-one, then random payloads, in turn. */
-const payloadFor = (i: number) => (i % 3 === 0 ? new Uint8Array(8) : i % 3 === 1 ? new Uint8Array(8).fill(0xff) : derive('payload', i).subarray(0, 8))
-
-type Transform = (b: Uint8Array, w: number, h: number) => Promise<Uint8Array>
-const transforms: Record<string, Transform> = {
+describeKeySweep('mintmark-watermark-sweep-geometry', {
   'crop 10% (odd offset)': async (b, w, h) =>
     new Uint8Array(
       await sharp(b)
@@ -30,38 +11,4 @@ const transforms: Record<string, Transform> = {
         .toBuffer(),
     ),
   'resize 50%': async (b, w) => new Uint8Array(await sharp(b).resize(Math.round(w / 2)).toBuffer()),
-}
-
-describe(`watermark key sweep (${Object.keys(transforms).join(', ')}): ${keyCount} random keys, seed ${JSON.stringify(seed)}`, () => {
-  const crops: Uint8Array[] = []
-  beforeAll(async () => {
-    for (const [file, left, top] of [['bridge-1-original.jpg', 400, 200], ['c.png', 300, 120]] as const) {
-      const source = readFileSync(path.join(testdata, 'pdq', file))
-      crops.push(new Uint8Array(await sharp(source).extract({ left, top, width: 768, height: 576 }).jpeg({ quality: 92 }).toBuffer()))
-    }
-  })
-
-  test('every key and payload (all-zero, all-one, random) is recovered exactly', async () => {
-    const misses: string[] = []
-    const lowest: Record<string, { accuracy: number; pilotZ: number }> = {}
-    let minPsnr = Number.POSITIVE_INFINITY
-    for (let i = 0; i < keyCount; i++) {
-      const key = derive('key', i)
-      const payload = payloadFor(i)
-      const marked = await embedWatermark(crops[i % crops.length] as Uint8Array, { payload, key })
-      minPsnr = Math.min(minPsnr, marked.psnr)
-      for (const [name, apply] of Object.entries(transforms)) {
-        const d = await detectWatermark(await apply(marked.bytes, marked.width, marked.height), { key })
-        if (!(d.found && hex(d.payload) === hex(payload))) {
-          misses.push(`${name}: image ${i % crops.length} key ${hex(key)} payload ${hex(payload)}: found ${d.found}, z ${d.pilotZ.toFixed(2)}, accuracy ${d.bitAccuracy.toFixed(3)}`)
-        }
-        const low = (lowest[name] ??= { accuracy: 1, pilotZ: Number.POSITIVE_INFINITY })
-        low.accuracy = Math.min(low.accuracy, Math.round(d.bitAccuracy * 1000) / 1000)
-        low.pilotZ = Math.min(low.pilotZ, Math.round(d.pilotZ * 100) / 100)
-      }
-    }
-    console.log(`${keyCount} keys, misses ${misses.length}, lowest PSNR ${minPsnr.toFixed(2)} dB; lowest raw cell accuracy and pilot z:`, JSON.stringify(lowest))
-    expect(misses).toEqual([])
-    expect(minPsnr).toBeGreaterThanOrEqual(40)
-  })
 })
