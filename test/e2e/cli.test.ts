@@ -180,5 +180,5 @@ describe('mintmark CLI', () => {
     const nohome = await runCli(['show', 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku', '--home', path.join(work, 'nothing')])
     expect(nohome.code).toBe(2)
     expect(nohome.stderr).toMatch(/^error STORE_NOT_INITIALIZED/)
-  })
+  }, 240_000) // a dozen CLI processes one after another: seconds each on a loaded machine
 })

@@ -231,7 +231,8 @@ describe.skipIf(!run)('queue and sequencer on PostgreSQL', () => {
       const hungAt = Date.now()
       await until('hung-a to give up', () => sa.events.some((e) => e.type === 'sequencer:role:lost'), 5000)
       const noticedMs = Date.now() - hungAt
-      expect(sa.events.find((e) => e.type === 'sequencer:role:lost')).toEqual({ type: 'sequencer:role:lost', epoch, reason: 'heartbeat-failed' })
+      // Either check may fire first: the failed heartbeat, or (under load) the lease check before a batch.
+      expect(sa.events.find((e) => e.type === 'sequencer:role:lost')).toEqual({ type: 'sequencer:role:lost', epoch, reason: expect.stringMatching(/^(heartbeat-failed|lease-expired)$/) })
       expect(noticedMs).toBeLessThanOrEqual(200 + 500 + 500)
       console.log(`lock session hung → holder gave the role up after ${noticedMs} ms (bound: heartbeat 200 + timeout 500 ms)`)
       // The frozen backend still holds the advisory lock: a second node must not take over.
