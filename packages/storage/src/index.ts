@@ -19,6 +19,7 @@ export {
   fingerprintChunkCount,
   fingerprintChunkValues,
   type FingerprintInput,
+  type FingerprintNearRow,
   type FingerprintRow,
   createSqliteStore,
   type EntryDraft,
