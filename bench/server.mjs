@@ -5,8 +5,16 @@
 //  - HTTP on loopback with autocannon, the server in a child process:
 //      GET /v1/assets/:cid (50 connections), POST /v1/verify with a 1 MiB body (8 connections),
 //      signed registration (RFC 9421 + signed statement; 20 connections).
+//    Each run also reports the server's CPU per request (process.cpuUsage deltas in the child).
+//  - a REFERENCE measured side by side in the same run: a minimal node:http server in its own
+//    child that answers the same GETs with the same bytes, and reads a 1 MiB body, SHA-256es it
+//    twice and answers with our verify report's bytes. `reference` holds its figures and `ratio`
+//    ours / reference: on a noisy machine the ratio is the honest figure, and the reference shows
+//    how much of the ceiling is autocannon + node:http itself.
 // Usage: npx tsc -b apps/server && node bench/server.mjs [--rows 1000000] [--duration 10] [--queries 60] [--skip-search] [--skip-http]
-//        [--routes get,verify,register] [--search-db FILE: build the index there and keep it, or reuse it if it exists (bigger runs: --rows 10000000)]
+//        [--routes get,verify,register] [--no-reference: skip the minimal node:http reference]
+//        [--rate-get N] [--rate-verify N]: also run ours and the reference at a fixed N req/s and report CPU per request at
+//        that rate (`atRate`): the same load for both, so batching under saturation does not colour the comparison [--search-db FILE: build the index there and keep it, or reuse it if it exists (bigger runs: --rows 10000000)]
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
@@ -24,6 +32,10 @@ const { values } = parseArgs({
     child: { type: 'string' },
     'search-db': { type: 'string' },
     routes: { type: 'string', default: 'get,verify,register' },
+    reference: { type: 'boolean', default: false },
+    'no-reference': { type: 'boolean', default: false },
+    'rate-get': { type: 'string' },
+    'rate-verify': { type: 'string' },
   },
 })
 
@@ -197,15 +209,32 @@ async function benchHttp(work, duration) {
   const home = path.join(work, 'home')
   const init = await initHome({ home })
   const token = (await createApiKey({ home, principal: init.creator, scopes: ['assets:write'] })).token
-  // BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process.
+  // BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server process
+  // (BENCH_REFERENCE_NODE_OPTIONS the reference's).
   const execArgv = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean)
   const child = fork(new URL(import.meta.url).pathname, ['--child', home], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
-  const { url } = await new Promise((resolve, reject) => {
-    child.once('message', resolve)
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
-  })
-  const run = (opts) =>
-    new Promise((resolve, reject) => autocannon({ url, duration, ...opts }, (err, r) => (err ? reject(err) : resolve(r))))
+  const { url } = await firstMessage(child)
+  const withReference = !values['no-reference']
+  const refExecArgv = (process.env.BENCH_REFERENCE_NODE_OPTIONS ?? '').split(' ').filter(Boolean)
+  const refChild = withReference ? fork(new URL(import.meta.url).pathname, ['--reference'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: refExecArgv }) : undefined
+  const refUrl = refChild ? (await firstMessage(refChild)).url : undefined
+  const run = (opts, target = url) =>
+    new Promise((resolve, reject) => autocannon({ url: target, duration, ...opts }, (err, r) => (err ? reject(err) : resolve(r))))
+  // A run with the server's CPU time per request (user + system, ms), from the child's process.cpuUsage().
+  // A measured run follows a 2 s warm-up of the same requests (JIT, caches), not counted
+  // (not for registration: each prepared request can be sent once).
+  const measured = async (server, opts, target, warmup = true) => {
+    if (warmup) await run({ ...opts, duration: 2 }, target)
+    const before = await ask(server, 'cpu')
+    const client = process.cpuUsage()
+    const r = await run(opts, target)
+    const clientUsed = process.cpuUsage(client)
+    const after = await ask(server, 'cpu')
+    const cpuMs = (after.user - before.user + after.system - before.system) / 1000
+    const perRequest = (ms) => Math.round((ms / Math.max(1, r.requests.total)) * 1000) / 1000
+    // The client's (autocannon, in this process) too: on 2 cores it competes with the server.
+    return { ...summary(r), serverCpuMsPerRequest: perRequest(cpuMs), clientCpuMsPerRequest: perRequest((clientUsed.user + clientUsed.system) / 1000) }
+  }
   const summary = (r) => ({
     connections: r.connections,
     seconds: r.duration,
@@ -259,19 +288,49 @@ async function benchHttp(work, duration) {
 
     const want = new Set(values.routes.split(','))
     const out = { server: url }
-    let k = 0
-    if (want.has('get')) out.getAsset = summary(
-      await run({ connections: 50, requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: `/v1/assets/${cids[k++ % cids.length]}` }) }] }),
-    )
-    if (want.has('verify')) out.verify1MiB = summary(
-      await run({ connections: 8, requests: [{ method: 'POST', path: '/v1/verify', body: mib, headers: { 'content-type': 'application/octet-stream' } }] }),
-    )
+    const reference = {}
+    const ratio = {}
+    // The reference answers with the bytes our server sends (fetched once here).
+    if (refChild) {
+      const assets = {}
+      for (const cid of cids) assets[`/v1/assets/${cid}`] = Buffer.from(await (await fetch(`${url}/v1/assets/${cid}`)).arrayBuffer()).toString('base64')
+      const report = await fetch(`${url}/v1/verify`, { method: 'POST', body: mib, headers: { 'content-type': 'application/octet-stream' } })
+      if (report.status !== 200) throw new Error(`verify: ${report.status} ${await report.text()}`)
+      const verifyBody = Buffer.from(await report.arrayBuffer()).toString('base64')
+      await ask(refChild, { assets, verifyBody })
+    }
+    const getOpts = () => {
+      let k = 0
+      return { connections: 50, requests: [{ setupRequest: (r) => ({ ...r, method: 'GET', path: `/v1/assets/${cids[k++ % cids.length]}` }) }] }
+    }
+    const verifyOpts = () => ({ connections: 8, requests: [{ method: 'POST', path: '/v1/verify', body: mib, headers: { 'content-type': 'application/octet-stream' } }] })
+    // Ours, then the reference, back to back: the same machine state for both.
+    const both = async (name, opts, rate) => {
+      out[name] = await measured(child, opts())
+      if (refChild) reference[name] = await measured(refChild, opts(), refUrl)
+      if (rate) {
+        out[name].atRate = await measured(child, { ...opts(), overallRate: rate })
+        if (refChild) reference[name].atRate = await measured(refChild, { ...opts(), overallRate: rate }, refUrl)
+      }
+      if (!refChild) return
+      ratio[name] = {
+        rps: round(out[name].rps / reference[name].rps),
+        p99: round(out[name].p99Ms / Math.max(1, reference[name].p99Ms)),
+        serverCpuPerRequest: round(out[name].serverCpuMsPerRequest / reference[name].serverCpuMsPerRequest),
+        ...(rate ? { serverCpuPerRequestAtRate: round(out[name].atRate.serverCpuMsPerRequest / reference[name].atRate.serverCpuMsPerRequest) } : {}),
+      }
+    }
+    if (want.has('get')) await both('getAsset', getOpts, Number(values['rate-get'] ?? 0))
+    if (want.has('verify')) await both('verify1MiB', verifyOpts, Number(values['rate-verify'] ?? 0))
+    if (refChild) Object.assign(out, { reference, ratio })
     if (want.has('register')) out.signedRegister = await benchRegister()
     out.logSizeAfter = (await (await fetch(`${url}/healthz`)).json()).logSize
     return out
   } finally {
-    child.send('close')
-    await new Promise((r) => child.once('exit', r))
+    for (const c of [child, refChild].filter(Boolean)) {
+      c.send('close')
+      await new Promise((r) => c.once('exit', r))
+    }
   }
 
   // Signed registrations: each request is unique (statement, nonce); made before the run.
@@ -282,18 +341,89 @@ async function benchHttp(work, duration) {
     for (let i = 0; i < n; i++) prepared.push(await signedRegistration())
     const prepareSeconds = (performance.now() - t0) / 1000
     let next = 0
-    const register = summary(
-      await run({
-        connections: 20,
-        amount: n,
-        requests: [{ setupRequest: (r) => ({ ...r, ...prepared[next++ % prepared.length] }) }],
-      }),
+    const register = await measured(
+      child,
+      { connections: 20, amount: n, requests: [{ setupRequest: (r) => ({ ...r, ...prepared[next++ % prepared.length] }) }] },
+      url,
+      false,
     )
     return { ...register, prepared: n, prepareSeconds: round(prepareSeconds) }
   }
 }
 
-if (values.child) {
+function firstMessage(child) {
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve)
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)))
+  })
+}
+
+/** Sends a request to a child and waits for its `{reply}` message. */
+function ask(child, request) {
+  return new Promise((resolve) => {
+    const on = (m) => {
+      if (m && typeof m === 'object' && 'reply' in m) {
+        child.off('message', on)
+        resolve(m.reply)
+      }
+    }
+    child.on('message', on)
+    child.send(request)
+  })
+}
+
+/** What both children answer besides their own messages: their CPU time, and close. */
+function childMessages(close, other = () => undefined) {
+  process.on('message', async (m) => {
+    if (m === 'cpu') process.send({ reply: process.cpuUsage() })
+    else if (m === 'close') {
+      await close()
+      process.exit(0)
+    } else process.send({ reply: other(m) ?? null })
+  })
+}
+
+if (values.reference) {
+  // The reference: plain node:http, no framework, no store. The GETs answer the same bytes as our
+  // server; the POST reads the whole body to memory and SHA-256es it twice (what a CID + SHA-256
+  // over a 1 MiB single-pass body cannot go below), then answers with our verify report's bytes.
+  const http = await import('node:http')
+  const { createHash } = await import('node:crypto')
+  let assets = new Map()
+  let verifyBody = Buffer.from('{}')
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (req.method === 'GET') {
+      const body = assets.get(req.url)
+      if (!body) {
+        res.writeHead(404).end()
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }).end(body)
+      return
+    }
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks)
+      createHash('sha256').update(bytes).digest()
+      createHash('sha256').update(bytes).digest()
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': verifyBody.length }).end(verifyBody)
+    })
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', r))
+  process.send({ url: `http://127.0.0.1:${server.address().port}` })
+  childMessages(
+    () => new Promise((r) => {
+      server.close(r)
+      server.closeAllConnections()
+    }),
+    (m) => {
+      assets = new Map(Object.entries(m.assets).map(([k, v]) => [k, Buffer.from(v, 'base64')]))
+      verifyBody = Buffer.from(m.verifyBody, 'base64')
+      return true
+    },
+  )
+} else if (values.child) {
   // The server under test, in its own process (autocannon gets the other core).
   const { startServer } = await import('@mintmark/server')
   const big = { burst: 1e9, perSecond: 1e9 }
@@ -305,12 +435,7 @@ if (values.child) {
     rateLimits: { read: big, heavyRead: big, search: big, verify: big, write: big, meta: big },
   })
   process.send?.({ url: server.url })
-  process.on('message', async (m) => {
-    if (m === 'close') {
-      await server.close()
-      process.exit(0)
-    }
-  })
+  childMessages(() => server.close())
 } else {
   await main()
 }

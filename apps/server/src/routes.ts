@@ -6,6 +6,7 @@ import type { BucketName } from './http/rate-limit.js'
 import { problemSchema } from './http/problem.js'
 import * as market from './market.js'
 import * as ops from './operations.js'
+import { assetResponse } from './read-cache.js'
 import type { Actor, ServiceContext } from './operations.js'
 import {
   addressParamsSchema,
@@ -168,12 +169,13 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       method: 'GET',
       path: '/v1/assets/{cid}',
       summary: 'The record of an asset: every claim, lineage edges, log position',
+      description: 'Sent with a strong ETag; a request whose If-None-Match holds it is answered 304 Not Modified, without a body.',
       tags: ['assets'],
       ...cidRoute,
       bucket: 'read',
       query: emptySchema,
       responses: { 200: { description: 'Asset record', schema: assetRecordSchema }, ...problems(400, 404, 429) },
-      handler: async (req, s) => ok(await ops.getAssetRecord(s, req.params as { cid: string })),
+      handler: async (req, s) => assetResponse(s.app, (req.params as { cid: string }).cid, req.headers.get('if-none-match')),
     },
     {
       operationId: 'getBundle',

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp, readFileSync } from 'node:fs'
-import { type IncomingMessage, type Server, createServer as createHttpServer } from 'node:http'
+import { type IncomingMessage, type Server, type ServerResponse, createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { getRequestListener } from '@hono/node-server'
@@ -26,6 +26,7 @@ import {
   defaultRouteLimits,
   maxTemplateHeaderBytes,
 } from './routes.js'
+import { assetCacheFor, etagMatches } from './read-cache.js'
 import { catchUpSearchIndex, createSearchIndex } from './search/search-index.js'
 import { type ApiKeyScope, openServerDb, serverDbPath } from './server-db.js'
 import { openAgentStore } from './mcp/agents.js'
@@ -443,6 +444,41 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     }
   }
 
+  // GET /v1/assets/{cid} answered straight from the read cache, on node:http, when the record is
+  // cached and fresh (read-cache.ts). What the full path would do for it is done here too: rate
+  // limit, request id, metrics, log line. Everything else (a miss, a stale entry, a limited
+  // client, a query string, draining) goes the full way, which fills the cache.
+  const assetRoute = routes.find((r) => r.operationId === 'getAsset') as RouteDefinition
+  const assetPath = /^\/v1\/assets\/([A-Za-z0-9]{1,128})$/
+  const assets = assetCacheFor(app)
+  function fastRead(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET' || draining) return false
+    const m = assetPath.exec(req.url ?? '')
+    if (!m) return false
+    const started = performance.now()
+    let hit: ReturnType<typeof assets.peek>
+    try {
+      hit = assets.peek(m[1] as string)
+    } catch (error) {
+      // The store threw (nothing written yet): the full path answers, with a problem if it fails too.
+      logger.warn({ err: error }, 'read cache failed')
+      return false
+    }
+    if (!hit) return false
+    const principal = `ip:${clientAddress(req)}`
+    if (limiter.take(assetRoute.bucket, principal, Date.now()) > 0) return false
+    metrics.start()
+    const reqIdHeader = req.headers['x-request-id']
+    const reqId = typeof reqIdHeader === 'string' && /^[\w.-]{1,64}$/.test(reqIdHeader) ? reqIdHeader : `${bootId}-${(++requestSeq).toString(36)}`
+    const status = etagMatches(req.headers['if-none-match'], hit.etag) ? 304 : 200
+    if (status === 304) res.writeHead(304, { etag: hit.etag, 'x-request-id': reqId }).end()
+    else res.writeHead(200, { 'content-type': 'application/json', 'content-length': hit.body.length, etag: hit.etag, 'x-request-id': reqId }).end(hit.body)
+    const seconds = (performance.now() - started) / 1000
+    metrics.observe(assetRoute.path, 'GET', status, seconds)
+    if (logger.isLevelEnabled('info')) logger.info({ reqId, method: 'GET', route: assetRoute.path, status, ms: Math.round(seconds * 10000) / 10, principal }, 'request')
+    return true
+  }
+
   function toResponse(result: RouteResult): Response {
     if (result instanceof Response) return result
     return new Response(JSON.stringify(result.json), { status: result.status, headers: { 'content-type': 'application/json', ...result.headers } })
@@ -476,7 +512,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
       })
       // Idle keep-alive sockets stay open longer than clients' and proxies' pools usually keep
       // them (node's 5 s default races clients reusing a socket the server is closing: ECONNRESET).
-      const s = createHttpServer({ maxHeaderSize: maxTemplateHeaderBytes + 16 * 1024, keepAliveTimeout: 65_000 }, listener)
+      const s = createHttpServer({ maxHeaderSize: maxTemplateHeaderBytes + 16 * 1024, keepAliveTimeout: 65_000 }, (req, res) => {
+        if (!fastRead(req, res)) void listener(req, res)
+      })
       httpServer = s
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject)

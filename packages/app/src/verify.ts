@@ -1,17 +1,19 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { hexToBytes } from '@noble/hashes/utils.js'
-import { type BundleVerificationReport, type Check, MintmarkError, type Verdict, createContentHasher, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
+import { type BundleVerificationReport, type Check, MintmarkError, type Verdict, deriveVerdict, parseBundle, verifyBundle } from '@mintmark/core'
 import { findSimilarImages } from '@mintmark/media'
-import { hashFile, nodeSha256 } from '@mintmark/storage'
+import { hashFile } from '@mintmark/storage'
 import { type C2paEvidence, c2paMediaTypes, readC2paEvidence } from './c2pa.js'
 import { isFingerprintable, storeImageIndexes, withFileName } from './fingerprints.js'
+import { hashInMemory } from './hash-in-memory.js'
 import { sniffMediaType } from './media-type.js'
 import { detectWatermarkBytes } from './watermark.js'
 import type { RpcUrls } from './anchor-checks.js'
 import { devChainId, devChainName } from './chain-config.js'
 import { nodeEd25519Verify } from './node-signer.js'
 import type { AppContext } from './open-app.js'
+import { verifyMemoFor } from './verify-memo.js'
 
 export type VerifyReport = BundleVerificationReport & {
   /** Every claim on this content in the log, oldest first; the first is the one verified. */
@@ -67,9 +69,7 @@ export async function verifyFile(ctx: AppContext, file: string, parameters: Veri
  * `name` names the bytes in messages and helps sniff the media type.
  */
 export async function verifyBytes(ctx: AppContext, bytes: Uint8Array, name: string, parameters: VerifyFileParameters = {}): Promise<VerifyReport> {
-  const hasher = createContentHasher({ profile: ctx.config.profile, sha256: nodeSha256 })
-  hasher.update(bytes)
-  const content = hasher.finish()
+  const content = hashInMemory(bytes, ctx.config.profile)
   return verifyContent(ctx, content, name, async () => imageOf(bytes, name), parameters)
 }
 
@@ -80,7 +80,9 @@ async function verifyContent(
   image: () => Promise<{ bytes: Uint8Array; mediaType: string } | undefined>,
   parameters: VerifyFileParameters,
 ): Promise<VerifyReport> {
-  const entries = ctx.entriesFor(content.cid)
+  // Claims are read from the store on every call; decoding and verifying them are memoised (verify-memo.ts).
+  const memo = verifyMemoFor(ctx)
+  const entries = ctx.store.entriesForAsset(content.cid).map((e) => ({ index: e.index, ...memo.entry(e.data) }))
   if (!entries.length) {
     const checks: Check[] = [
       { code: 'CONTENT_ADDRESS', status: 'pass', detail: `The file hashes to ${content.cid}.` },
@@ -111,7 +113,7 @@ async function verifyContent(
         status: 'skip',
         detail: `Not anchored on ${chain.name} (${chain.chainId}) yet: no anchored checkpoint there covers entry ${first.index} (run \`mintmark anchor\`).`,
       })
-  const report = verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify, anchorChecks })
+  const report = memo.verifyBundle({ bundle, content, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify, anchorChecks }, first.digest)
   // Credentials the file carries are reported as imported evidence; they never change the verdict.
   const media = c2paMediaTypes.has(first.entry.statement.asset.mediaType) ? await image().catch(() => undefined) : undefined
   const c2pa = media ? await readC2paEvidence(media.bytes, media.mediaType, parameters.c2paTrustAnchorsPem).catch(() => undefined) : undefined

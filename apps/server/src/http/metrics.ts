@@ -6,6 +6,7 @@ export function createMetrics() {
   const histograms = new Map<string, { counts: number[]; sum: number; count: number }>()
   const gauges: { name: string; help: string; read: () => number }[] = []
   let inFlight = 0
+  const labelCache = new Map<string, { rk: string; hk: string }>()
 
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
@@ -15,9 +16,15 @@ export function createMetrics() {
     },
     observe(route: string, method: string, status: number, seconds: number): void {
       inFlight--
-      const rk = `route="${esc(route)}",method="${method}",status="${status}"`
+      // Label strings built once per (route, method, status): this runs on every request.
+      const id = `${route} ${method} ${status}`
+      let labels = labelCache.get(id)
+      if (!labels) {
+        labels = { rk: `route="${esc(route)}",method="${method}",status="${status}"`, hk: `route="${esc(route)}",method="${method}"` }
+        if (labelCache.size < 10_000) labelCache.set(id, labels)
+      }
+      const { rk, hk } = labels
       requests.set(rk, (requests.get(rk) ?? 0) + 1)
-      const hk = `route="${esc(route)}",method="${method}"`
       let h = histograms.get(hk)
       if (!h) histograms.set(hk, (h = { counts: buckets.map(() => 0), sum: 0, count: 0 }))
       for (let i = 0; i < buckets.length; i++) if (seconds <= (buckets[i] as number)) (h.counts[i] as number)++
