@@ -126,10 +126,7 @@ export function openAgentStore(home: string) {
         .transaction(() => {
           const s = sumBy(p.agent, p.day).get(p.key) ?? { paid: 0n, reserved: 0n }
           const spentBefore = s.paid + s.reserved
-          if (spentBefore + p.amount > p.limit)
-            throw new MintmarkError('AGENT_BUDGET_EXCEEDED', `Buying for ${p.amount} would bring today’s spend under ${p.key} to ${spentBefore + p.amount}, over the daily budget of ${p.limit}.`, {
-              details: `dailyBudget: ${p.limit}; spent or in flight today (${p.day} UTC): ${spentBefore}`,
-            })
+          if (spentBefore + p.amount > p.limit) throw budgetExceeded(p, spentBefore)
           const id = randomUUID()
           q.reserve.run(id, p.agent, p.day, p.key, p.amount.toString(), p.offerHash, p.now.toISOString())
           return { id, spentBefore }
@@ -144,6 +141,60 @@ export function openAgentStore(home: string) {
       db.close()
     },
   }
+}
+
+/** One UTC day's spend of an agent per budget key, in base units. */
+export type AgentSpend = Map<string, { paid: bigint; reserved: bigint }>
+
+/**
+ * The agent store behind one async interface, with the names of {@link AgentStore}'s methods:
+ * the SQLite file (through {@link toAgentState}) or PostgreSQL (`createPostgresAgentState` in
+ * state/postgres-agent-state.ts), where a reservation is atomic across every API node.
+ */
+export type AgentState = {
+  /** Adds an agent; one with that name or DID already there: USAGE_INVALID. */
+  insert(r: Omit<AgentRecord, 'updatedAt'>): Promise<void>
+  /** An agent by name, or by DID (`did:…`). */
+  get(nameOrDid: string): Promise<AgentRecord | undefined>
+  /** Every agent, by name. */
+  list(): Promise<AgentRecord[]>
+  /** Replaces an agent's policy (checked by its schema); AGENT_NOT_FOUND for an unknown name. */
+  setPolicy(name: string, policy: AgentPolicy, now: Date): Promise<AgentRecord>
+  /** Spend of a UTC day per budget key. */
+  spend(agent: string, day: string): Promise<AgentSpend>
+  /** Reserves `amount` under a budget, atomically; over `limit` with what is paid or in flight that day: AGENT_BUDGET_EXCEEDED, nothing written. */
+  reserve(p: { agent: string; day: string; key: string; amount: bigint; limit: bigint; offerHash: string; now: Date }): Promise<{ id: string; spentBefore: bigint }>
+  /** A reservation becomes paid or released (once; a settled one is left as it is). */
+  settle(id: string, status: 'paid' | 'released', txHash: string | undefined, now: Date): Promise<void>
+  close(): Promise<void>
+}
+
+/** The SQLite agent store seen through {@link AgentState}; closing it closes the file. */
+export function toAgentState(store: AgentStore): AgentState {
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  return {
+    insert: (r) => run(() => store.insert(r)),
+    get: (nameOrDid) => run(() => store.get(nameOrDid)),
+    list: () => run(() => store.list()),
+    setPolicy: (name, policy, now) => run(() => store.setPolicy(name, policy, now)),
+    spend: (agent, day) => run(() => store.spend(agent, day)),
+    reserve: (p) => run(() => store.reserve(p)),
+    settle: (id, status, txHash, now) => run(() => store.settle(id, status, txHash, now)),
+    close: () => run(() => store.close()),
+  }
+}
+
+/** The message of a budget overrun (one wording for both stores). @internal */
+export function budgetExceeded(p: { key: string; amount: bigint; limit: bigint; day: string }, spentBefore: bigint): MintmarkError {
+  return new MintmarkError('AGENT_BUDGET_EXCEEDED', `Buying for ${p.amount} would bring today’s spend under ${p.key} to ${spentBefore + p.amount}, over the daily budget of ${p.limit}.`, {
+    details: `dailyBudget: ${p.limit}; spent or in flight today (${p.day} UTC): ${spentBefore}`,
+  })
 }
 
 // --- keys ------------------------------------------------------------------------------------
@@ -208,8 +259,8 @@ export async function listAgents(p: { home: string }): Promise<AgentRecord[]> {
 }
 
 /** Loads an agent's keys (by name or DID) and checks them against its record. */
-export async function loadAgent(home: string, store: AgentStore, nameOrDid: string): Promise<AgentIdentity> {
-  const record = store.get(nameOrDid)
+export async function loadAgent(home: string, store: AgentStore | AgentState, nameOrDid: string): Promise<AgentIdentity> {
+  const record = await store.get(nameOrDid)
   if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${nameOrDid} in this home.`)
   const file = keyFilePath(home, record.name)
   let key: KeyFile
@@ -230,8 +281,17 @@ export async function loadAgent(home: string, store: AgentStore, nameOrDid: stri
 export function agentInfo(agents: AgentStore, name: string, now: Date) {
   const record = agents.get(name)
   if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${name} in this home.`)
-  const day = utcDay(now)
-  const spend = agents.spend(record.name, day)
+  return withSpend(record, utcDay(now), agents.spend(record.name, utcDay(now)))
+}
+
+/** {@link agentInfo} over the async {@link AgentState}. */
+export async function agentInfoOf(agents: AgentState, name: string, now: Date): Promise<ReturnType<typeof agentInfo>> {
+  const record = await agents.get(name)
+  if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${name} in this home.`)
+  return withSpend(record, utcDay(now), await agents.spend(record.name, utcDay(now)))
+}
+
+function withSpend(record: AgentRecord, day: string, spend: AgentSpend) {
   const budgets = record.policy.currencies.map((c) => {
     const key = `${c.chainId ?? '*'}:${c.currency.toLowerCase()}`
     const s = spend.get(key) ?? { paid: 0n, reserved: 0n }
