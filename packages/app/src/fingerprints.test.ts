@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { leafHash } from '@mintmark/core'
 import { fingerprintChunks, hammingDistance } from '@mintmark/media'
-import { createSqliteStore, fingerprintChunkValues } from '@mintmark/storage'
+import { createSqliteStore, fingerprintChunkValues, toAsyncStore } from '@mintmark/storage'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storeFingerprintIndex } from './fingerprints.js'
@@ -71,7 +71,7 @@ describe('the SQLite fingerprint backend', () => {
       })
     }
     store.appendEntries(drafts)
-    const index = storeFingerprintIndex(store)
+    const index = storeFingerprintIndex(toAsyncStore(store))
     expect(await index.size()).toBe(3000)
     let compared = 0
     for (let q = 0; q < 40; q++) {

@@ -80,7 +80,7 @@ async function verifyContent(
   image: () => Promise<{ bytes: Uint8Array; mediaType: string } | undefined>,
   parameters: VerifyFileParameters,
 ): Promise<VerifyReport> {
-  const entries = ctx.entriesFor(content.cid)
+  const entries = await ctx.entriesFor(content.cid)
   if (!entries.length) {
     const checks: Check[] = [
       { code: 'CONTENT_ADDRESS', status: 'pass', detail: `The file hashes to ${content.cid}.` },
@@ -192,9 +192,9 @@ async function findCandidates(ctx: AppContext, bytes: Uint8Array, mediaType: str
   const c2pa = await guard(() => readC2paEvidence(bytes, mediaType, parameters.c2paTrustAnchorsPem))
   const ref = c2pa?.mintmark
   if (ref) {
-    const byHash = typeof ref.statementHash === 'string' && /^[0-9a-f]{64}$/.test(ref.statementHash) ? ctx.store.entryByStatementHash(hexToBytes(ref.statementHash)) : undefined
+    const byHash = typeof ref.statementHash === 'string' && /^[0-9a-f]{64}$/.test(ref.statementHash) ? await ctx.store.entryByStatementHash(hexToBytes(ref.statementHash)) : undefined
     const index = byHash?.index ?? (typeof ref.logIndex === 'number' ? ref.logIndex : undefined)
-    const stored = index === undefined ? undefined : ctx.store.getEntry(index)
+    const stored = index === undefined ? undefined : await ctx.store.getEntry(index)
     if (stored?.assetCid) {
       const notes = [
         byHash ? 'the statement hash it names is in this log' : 'only its log index matched (no statement hash in this log)',
@@ -225,7 +225,7 @@ async function findCandidates(ctx: AppContext, bytes: Uint8Array, mediaType: str
   // 3. PDQ similarity.
   const similar = await guard(() => findSimilarImages(storeImageIndexes(ctx.store), bytes, { dihedral: parameters.dihedral ?? true }))
   for (const m of similar.matches) {
-    const first = ctx.store.entriesForAsset(m.id)[0]
+    const first = (await ctx.store.entriesForAsset(m.id))[0]
     if (!first) continue
     await add({
       cid: m.id,

@@ -16,7 +16,7 @@ export function createMcpHttpHandler(p: {
   agents: AgentStore
   home: string
   /** The principal of a valid, unexpired, unrevoked API key; throws AUTH_INVALID otherwise. */
-  authenticate: (request: Request) => string
+  authenticate: (request: Request) => string | Promise<string>
   maxBodyBytes?: number | undefined
 }) {
   const identities = new Map<string, Promise<AgentIdentity>>()
@@ -30,7 +30,7 @@ export function createMcpHttpHandler(p: {
     return found
   }
   return async function handle(request: Request): Promise<Response> {
-    const principal = p.authenticate(request)
+    const principal = await p.authenticate(request)
     if (!p.agents.get(principal)) throw new MintmarkError('AGENT_NOT_FOUND', 'The API key does not belong to an agent of this home: /mcp acts as an agent.')
     const agent = await identity(principal)
     const mcp = createMcpServer(p.service, { agent, agents: p.agents, transport: 'http' })

@@ -1,10 +1,11 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { createStatementAppender, openApp } from '@mintmark/app'
+import { createStatementAppender, openApp, requireSqlite } from '@mintmark/app'
 import { MintmarkError } from '@mintmark/core'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { ServiceContext } from '../operations.js'
-import { catchUpSearchIndex, createSearchIndex } from '../search/search-index.js'
+import { openSearchState } from '../open-state.js'
+import { catchUpSearchIndex } from '../search/search-index.js'
 import { type AgentIdentity, loadAgent, openAgentStore } from './agents.js'
 import { createMcpServer } from './tools.js'
 
@@ -34,8 +35,13 @@ export type RunMcpStdioOptions = {
 export async function runMcpStdio(options: RunMcpStdioOptions): Promise<{ agent: AgentIdentity | undefined; close: () => Promise<void>; closed: Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const app = await openApp({ home: options.home, passphrase: options.passphrase })
+  if (app.database !== 'sqlite') {
+    await app.close()
+    // Agents' keys, policies and spend live in agents.sqlite: no PostgreSQL version yet.
+    requireSqlite(app, 'mintmark mcp (agents)')
+  }
   const agents = openAgentStore(app.home)
-  const search = createSearchIndex({ path: path.join(app.home, 'search.sqlite') })
+  const search = await openSearchState(app)
   let tail: Promise<void> = Promise.resolve()
   const catchUp = (): Promise<void> => {
     tail = tail.then(async () => {
@@ -46,11 +52,11 @@ export async function runMcpStdio(options: RunMcpStdioOptions): Promise<{ agent:
   const closeAll = async () => {
     await appender.idle()
     await tail
-    search.close()
+    await search.close()
     agents.close()
     await app.close()
   }
-  const appender = createStatementAppender({ store: app.store })
+  const appender = createStatementAppender({ store: { appendEntries: app.appendEntries } })
   let agent: AgentIdentity | undefined
   try {
     await catchUp()

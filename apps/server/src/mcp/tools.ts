@@ -144,8 +144,8 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => {})
     }
   }
-  const firstStatement = (cid: string) => {
-    const first = s.app.store.entriesForAsset(cid)[0]
+  const firstStatement = async (cid: string) => {
+    const first = (await s.app.store.entriesForAsset(cid))[0]
     if (!first) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
     return { index: first.index, statement: decodeLogEntry(first.data).statement }
   }
@@ -163,7 +163,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       readOnly: true,
     },
     async (input) => {
-      const { items, nextCursor } = ops.search(s, input)
+      const { items, nextCursor } = await ops.search(s, input)
       if (agent) await recordDecision(s, agent, 'searched', { query: JSON.parse(canonicalize(JSON.parse(JSON.stringify(input)))), results: items.map((i) => i.cid) })
       return { items, nextCursor }
     },
@@ -185,7 +185,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       readOnly: true,
     },
     async (input) => {
-      const lineage = ops.getLineage(s, input)
+      const lineage = await ops.getLineage(s, input)
       const bundle = await ops.getBundle(s, { cid: input.cid })
       const verification = await withWorkDir(async (dir) => {
         const bundlePath = path.join(dir, 'bundle.json')
@@ -255,13 +255,13 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
     },
     async (input) => {
       const a = needAgent()
-      const row = s.app.store.getOffer(input.offerHash.toLowerCase())
+      const row = await s.app.store.getOffer(input.offerHash.toLowerCase())
       if (!row) throw new MintmarkError('OFFER_NOT_FOUND', `No offer ${input.offerHash} in this home.`)
       const doc = parseOfferDocument(JSON.parse(row.document))
       const quantity = input.quantity ?? 1
       const price = BigInt(doc.offer.price)
       const amount = price * BigInt(quantity)
-      const facts = licenceFacts(firstStatement(doc.assetCid).statement)
+      const facts = licenceFacts((await firstStatement(doc.assetCid)).statement)
       const offer = { offerHash: doc.offerHash, assetCid: doc.assetCid, chainId: doc.chainId, currency: doc.offer.currency, price: doc.offer.price, quantity, amount: amount.toString(), license: facts.license }
       const now = s.now()
       const day = utcDay(now)
@@ -372,7 +372,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
     },
     async (input) => {
       const a = needAgent()
-      const { statement } = firstStatement(input.cid)
+      const { statement } = await firstStatement(input.cid)
       const facts = licenceFacts(statement)
       const basis = await licenceBasis(s, a, input.cid, facts)
       if (input.saveTo !== undefined && !stdio) throw new MintmarkError('INPUT_INVALID', 'saveTo is only available over the stdio transport.', { fields: ['saveTo'] })
@@ -417,7 +417,7 @@ function isOpen(facts: ReturnType<typeof licenceFacts>): boolean {
 
 /** Why the agent may have the content: a licence token it holds, else an open licence; LICENSE_REQUIRED otherwise. */
 async function licenceBasis(s: ServiceContext, a: AgentIdentity, cid: string, facts: ReturnType<typeof licenceFacts>) {
-  const rows = s.app.store.offersForAsset(cid)
+  const rows = await s.app.store.offersForAsset(cid)
   if (rows.length) {
     const chains = await s.app.chains.list()
     for (const row of rows) {
