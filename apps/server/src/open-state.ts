@@ -1,5 +1,6 @@
 import path from 'node:path'
-import type { AppContext } from '@mintmark/app'
+import { type AppContext, homePaths, openApp, readConfig, resolveDatabaseConfig } from '@mintmark/app'
+import { type AgentState, openAgentStore, toAgentState } from './mcp/agents.js'
 import { type SearchState, createSearchIndex, toSearchState } from './search/search-index.js'
 import { type ServerState, openServerDb, serverDbPath, toServerState } from './server-db.js'
 
@@ -19,4 +20,30 @@ export async function openSearchState(app: Pick<AppContext, 'home' | 'pool'>): P
   if (!app.pool) return toSearchState(createSearchIndex({ path: path.join(app.home, 'search.sqlite') }))
   const { createPostgresSearchState } = await import('./search/postgres-search.js')
   return createPostgresSearchState(app.pool)
+}
+
+/** Agents' records, policies and spend: `<home>/agents.sqlite`, or the home's PostgreSQL database (reservations atomic across nodes). */
+export async function openAgentState(app: Pick<AppContext, 'home' | 'pool'>): Promise<AgentState> {
+  if (!app.pool) return toAgentState(openAgentStore(app.home))
+  const { createPostgresAgentState } = await import('./state/postgres-agent-state.js')
+  return createPostgresAgentState(app.pool)
+}
+
+/**
+ * Runs `fn` on a home's agent state outside a server (the CLI's agent commands): the SQLite file
+ * directly, or on PostgreSQL through the home's database (never a local file instead).
+ */
+export async function withHomeAgentState<T>(home: string, fn: (agents: AgentState) => Promise<T>): Promise<T> {
+  const config = await readConfig(homePaths(home).config)
+  const app = resolveDatabaseConfig(config.database, process.env).type === 'sqlite' ? undefined : await openApp({ home })
+  try {
+    const agents = await openAgentState(app ?? { home, pool: undefined })
+    try {
+      return await fn(agents)
+    } finally {
+      await agents.close()
+    }
+  } finally {
+    await app?.close()
+  }
 }

@@ -16,7 +16,7 @@ import {
 } from '@mintmark/app'
 import { MintmarkError, canonicalize, decodeLogEntry, parseContentId } from '@mintmark/core'
 import type { z } from 'zod'
-import { agentInfo } from './mcp/agents.js'
+import { agentInfoOf } from './mcp/agents.js'
 import type { AgentPolicy } from './schemas.js'
 import type {
   bundleQuerySchema,
@@ -28,7 +28,7 @@ import type {
   statementsQuerySchema,
 } from './schemas.js'
 import type { SearchState } from './search/search-index.js'
-import type { AgentStore } from './mcp/agents.js'
+import type { AgentState } from './mcp/agents.js'
 
 /**
  * The service methods behind the HTTP routes, over plain inputs (already validated by the route's
@@ -47,7 +47,7 @@ export type ServiceContext = {
   uploadsDir: string
   now: () => Date
   /** Agents, their policies and spend (docs/adr/0011-mcp-and-agent-budgets.md); absent in contexts without them. */
-  agents?: AgentStore | undefined
+  agents?: AgentState | undefined
 }
 
 export type Actor = { id: string; kind: 'anonymous' | 'apiKey' | 'did'; did?: string | undefined; scopes: readonly string[] }
@@ -234,15 +234,15 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 /** An agent's policy and today's spend (admin). */
-export function getAgent(s: ServiceContext, input: { agent: string }) {
+export async function getAgent(s: ServiceContext, input: { agent: string }) {
   if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
-  return agentInfo(s.agents, input.agent, s.now())
+  return agentInfoOf(s.agents, input.agent, s.now())
 }
 
 /** Replaces an agent's policy (admin). */
-export function setAgentPolicyOp(s: ServiceContext, input: { agent: string; policy: AgentPolicy }) {
+export async function setAgentPolicyOp(s: ServiceContext, input: { agent: string; policy: AgentPolicy }) {
   if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
-  if (!s.agents.get(input.agent)) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${input.agent} in this home.`)
-  s.agents.setPolicy(input.agent, input.policy, s.now())
-  return agentInfo(s.agents, input.agent, s.now())
+  if (!(await s.agents.get(input.agent))) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${input.agent} in this home.`)
+  await s.agents.setPolicy(input.agent, input.policy, s.now())
+  return agentInfoOf(s.agents, input.agent, s.now())
 }

@@ -27,10 +27,9 @@ import {
   defaultRouteLimits,
   maxTemplateHeaderBytes,
 } from './routes.js'
-import { openSearchState, openServerState } from './open-state.js'
+import { openAgentState, openSearchState, openServerState } from './open-state.js'
 import { catchUpSearchIndex } from './search/search-index.js'
 import { type ApiKeyScope, type ServerState, openServerDb, serverDbPath, toServerState } from './server-db.js'
-import { openAgentStore } from './mcp/agents.js'
 import { createMcpHttpHandler } from './mcp/http.js'
 import { createWebApp } from './http/web-app.js'
 import { type WorkerOptions, type Workers, startWorkers } from './workers.js'
@@ -156,8 +155,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     onCommitted: () => (signsCheckpoints ? checkpointIfGrown(app.config.checkpoint.everyEntries) : undefined),
   })
 
-  // Agents (MCP) keep their keys' state in agents.sqlite; there is no PostgreSQL version yet.
-  const agents = app.database === 'sqlite' ? openAgentStore(root) : undefined
+  const agents = await openAgentState(app)
   const service: ServiceContext = { app, search, appender, creatorDid, catchUp, uploadsDir, now, agents }
   const limits: RouteLimits = { ...defaultRouteLimits, ...options.limits }
   const limiter = createRateLimiter({ ...defaultBuckets, ...options.rateLimits })
@@ -212,11 +210,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   })
 
   // MCP Streamable HTTP (stateless, JSON responses): POST only; acts as the agent whose API key is sent.
-  const mcpHandler = agents
-    ? createMcpHttpHandler({ service, agents, home: root, authenticate: bearerPrincipal })
-    : async (): Promise<Response> => {
-        throw new MintmarkError('STORE_FEATURE_UNSUPPORTED', 'MCP agents are not supported on PostgreSQL yet.')
-      }
+  const mcpHandler = createMcpHttpHandler({ service, agents, home: root, authenticate: bearerPrincipal })
   hono.post('/mcp', async (c) => {
     const started = performance.now()
     metrics.start()
@@ -542,7 +536,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         }
         await search.close()
         await db.close()
-        agents?.close()
+        await agents.close()
         await app.close()
         if (app.database !== 'sqlite') await fsp.rm(uploadsDir, { recursive: true, force: true }).catch(() => {})
         logger.info('closed')

@@ -223,39 +223,31 @@ export async function createAgent(p: { home: string; name: string; evmPrivateKey
   const file = keyFilePath(p.home, name)
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const body: KeyFile = { v: 1, name, did: kp.did, ed25519: Buffer.from(kp.secretKey).toString('base64url'), evm }
-  const store = openAgentStore(p.home)
-  try {
-    if (store.get(name)) throw new MintmarkError('USAGE_INVALID', `An agent named ${name} already exists.`)
+  const { withHomeAgentState } = await import('../open-state.js')
+  await withHomeAgentState(p.home, async (store) => {
+    if (await store.get(name)) throw new MintmarkError('USAGE_INVALID', `An agent named ${name} already exists.`)
     await fsp.writeFile(file, `${JSON.stringify(body)}\n`, { mode: 0o600, flag: 'wx' }).catch((cause: NodeJS.ErrnoException) => {
       throw new MintmarkError(cause.code === 'EEXIST' ? 'USAGE_INVALID' : 'FILE_NOT_WRITABLE', `Cannot write the key file of agent ${name}.`, { cause, details: file })
     })
-    store.insert({ name, did: kp.did, evmAddress: account.address, policy, createdAt: (p.now ?? new Date()).toISOString() })
-  } finally {
-    store.close()
-  }
+    await store.insert({ name, did: kp.did, evmAddress: account.address, policy, createdAt: (p.now ?? new Date()).toISOString() })
+  })
   return { name, did: kp.did, evmAddress: account.address }
 }
 
 /** Sets an agent's policy (replacing it); the owner's call, never the agent's. */
 export async function setAgentPolicy(p: { home: string; agent: string; policy: AgentPolicy; now?: Date | undefined }): Promise<AgentRecord> {
-  const store = openAgentStore(p.home)
-  try {
-    const found = store.get(p.agent)
+  const { withHomeAgentState } = await import('../open-state.js')
+  return withHomeAgentState(p.home, async (store) => {
+    const found = await store.get(p.agent)
     if (!found) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${p.agent} in this home.`)
     return store.setPolicy(found.name, p.policy, p.now ?? new Date())
-  } finally {
-    store.close()
-  }
+  })
 }
 
 /** The agents of a home with their policies. */
 export async function listAgents(p: { home: string }): Promise<AgentRecord[]> {
-  const store = openAgentStore(p.home)
-  try {
-    return store.list()
-  } finally {
-    store.close()
-  }
+  const { withHomeAgentState } = await import('../open-state.js')
+  return withHomeAgentState(p.home, (store) => store.list())
 }
 
 /** Loads an agent's keys (by name or DID) and checks them against its record. */

@@ -1,7 +1,7 @@
 import { MintmarkError } from '@mintmark/core'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { ServiceContext } from '../operations.js'
-import { type AgentIdentity, type AgentStore, loadAgent } from './agents.js'
+import { type AgentIdentity, type AgentState, loadAgent } from './agents.js'
 import { createMcpServer } from './tools.js'
 
 /**
@@ -13,7 +13,7 @@ import { createMcpServer } from './tools.js'
  */
 export function createMcpHttpHandler(p: {
   service: ServiceContext
-  agents: AgentStore
+  agents: AgentState
   home: string
   /** The principal of a valid, unexpired, unrevoked API key; throws AUTH_INVALID otherwise. */
   authenticate: (request: Request) => string | Promise<string>
@@ -31,7 +31,7 @@ export function createMcpHttpHandler(p: {
   }
   return async function handle(request: Request): Promise<Response> {
     const principal = await p.authenticate(request)
-    if (!p.agents.get(principal)) throw new MintmarkError('AGENT_NOT_FOUND', 'The API key does not belong to an agent of this home: /mcp acts as an agent.')
+    if (!(await p.agents.get(principal))) throw new MintmarkError('AGENT_NOT_FOUND', 'The API key does not belong to an agent of this home: /mcp acts as an agent.')
     const agent = await identity(principal)
     const mcp = createMcpServer(p.service, { agent, agents: p.agents, transport: 'http' })
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true, maxRequestBodySize: p.maxBodyBytes ?? 96 * 1024 * 1024 })
