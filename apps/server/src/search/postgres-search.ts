@@ -180,7 +180,7 @@ function buildSql(q: SearchQuery, cursor: Cursor | undefined, broadText: (tsquer
 /**
  * {@link SearchState} in PostgreSQL, on the log store's pool (its bigint columns read as
  * numbers), shared by every API node: applying a batch takes a transaction-level advisory lock
- * and skips a batch another node already indexed. Applies its migrations first; `close()` leaves
+ * and skips a batch another node already indexed, or one that would leave a gap. Applies its migrations first; `close()` leaves
  * the pool open.
  */
 export async function createPostgresSearchState(pool: Pool): Promise<SearchState> {
@@ -269,10 +269,12 @@ export async function createPostgresSearchState(pool: Pool): Promise<SearchState
       const { statements, rows } = searchRowsOf(entries)
       await storeCall('index log entries', () =>
         inTransaction(pool, async (client) => {
-          // One writer at a time; a batch another node has indexed meanwhile is skipped.
+          // One writer at a time. A batch another node has indexed meanwhile is skipped, and so is
+          // one that starts past the stored cursor (another node reset the index while this one
+          // read the log): applying it would leave a gap below it that nothing fills.
           await client.query("SELECT pg_advisory_xact_lock(hashtextextended('mintmark.search.apply', 0))")
           const current = Number((await client.query("SELECT value FROM search_meta WHERE key = 'cursor'")).rows[0]?.value ?? 0)
-          if (current >= cursor) return
+          if (current >= cursor || (entries[0]?.index ?? current) > current) return
           if (statements.length)
             await client.query(
               `INSERT INTO search_statements (idx, creator, cid, created) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { type LogEntry, createLocalSigner, createManifest, encodeLogEntry, hashBytes, leafHash, signStatement } from '@mintmark/core'
+import { type LogEntry, createLocalSigner, createManifest, decodeLogEntry, encodeLogEntry, hashBytes, leafHash, signStatement } from '@mintmark/core'
 import { type AsyncLogStore, createSqliteStore, type EntryDraft, toAsyncLogStore } from '@mintmark/storage'
 import { createPostgresLogStore, type PostgresLogStore } from '@mintmark/storage/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -275,6 +275,15 @@ describe.skipIf(!run)('catchUpSearchIndex over an AsyncLogStore', () => {
       const creator = entries[1]?.statement.creator as string
       expect(await b.statementsBy(creator, 10, 3)).toEqual(await a.statementsBy(creator, 10, 3))
       expect((await b.statementsBy(creator, 10, 3)).map((s) => s.idx)).toEqual([11, 13, 15])
+      // A node that read the log before another node reset the index does not leave a gap: its
+      // batch (starting past the emptied index's cursor) is skipped and the next catch-up fills all.
+      const late = (await pgLog.getEntries(25, 30)).map((e) => ({ index: e.index, entry: decodeLogEntry(e.data) }))
+      await b.reset()
+      await (states[1] as SearchState).applyEntries(late, 30)
+      expect(await b.cursor()).toBe(0)
+      expect(await b.size()).toBe(0)
+      expect(await catchUpSearchIndex(b, pgLog, 'mintmark.test/log', { batch: 8 })).toBe(30)
+      expect(await b.size()).toBe(30)
       // Another log under the same index (origin changed): rebuilt from scratch.
       expect(await catchUpSearchIndex(b, pgLog, 'mintmark.test/other-log')).toBe(30)
       expect(await b.size()).toBe(30)
