@@ -372,22 +372,18 @@ export function toSearchState(index: SearchIndex): SearchState {
 /** How rows are derived from entries; an index built by another derivation is rebuilt. 2: agent decisions are not assets. */
 const derivation = '2'
 
-/** The log a search index may catch up from: the async store, or (until every caller moved) the SQLite store's sync methods. */
-type CatchUpLog =
-  | Pick<AsyncLogStore, 'size' | 'getEntries' | 'getEntry'>
-  | {
-      size(): number
-      iterateEntries(from?: number, to?: number, batch?: number): Generator<{ index: number; leafHash: Uint8Array; data: Uint8Array }>
-      getEntry(i: number): { leafHash: Uint8Array } | undefined
-    }
-
 /**
  * Catches the index up with the log from its cursor, in batches (yielding to the event loop
  * between them). Detects a different log (origin, or the leaf last indexed) and rebuilds. Several
  * processes may catch one shared index up at once: each batch records its last leaf with its
  * index in the same transaction as the cursor, so the check never mixes two writers' values.
  */
-export async function catchUpSearchIndex(index: SearchState | SearchIndex, store: CatchUpLog, logOrigin: string, options: { batch?: number } = {}): Promise<number> {
+export async function catchUpSearchIndex(
+  index: SearchState,
+  store: Pick<AsyncLogStore, 'size' | 'getEntries' | 'getEntry'>,
+  logOrigin: string,
+  options: { batch?: number } = {},
+): Promise<number> {
   const origin = await index.getMeta('origin')
   let cursor = await index.cursor()
   const size = await store.size()
@@ -411,7 +407,7 @@ export async function catchUpSearchIndex(index: SearchState | SearchIndex, store
   let done = 0
   while (cursor < size) {
     const to = Math.min(size, cursor + batch)
-    const stored = 'getEntries' in store ? await store.getEntries(cursor, to) : [...store.iterateEntries(cursor, to, batch)]
+    const stored = await store.getEntries(cursor, to)
     const decoded = stored.map((e) => ({ index: e.index, entry: decodeLogEntry(e.data) }))
     const last = stored.at(-1)
     await index.applyEntries(decoded, to, last ? { last_leaf: `${last.index}:${Buffer.from(last.leafHash).toString('hex')}` } : {})
