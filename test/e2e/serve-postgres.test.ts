@@ -234,7 +234,7 @@ describe.skipIf(!run)('mintmark serve on PostgreSQL', () => {
     }
   }, 600_000)
 
-  it('the CLI on the same database: register (through the queue), show, export bundle, verify, log checkpoint/prove/consistency; --watermark is a typed refusal', async () => {
+  it('the CLI on the same database: register (through the queue), show, export bundle, verify, log checkpoint/prove/consistency, audit; --watermark is a typed refusal', async () => {
     const cli = (args: string[]) => runCli([...args, '--json'], { env, cwd: work })
     const file = path.join(work, 'cli-asset.txt')
     await fsp.writeFile(file, `registered by the CLI on PostgreSQL ${Buffer.from(rand(8)).toString('hex')}\n`)
@@ -264,6 +264,12 @@ describe.skipIf(!run)('mintmark serve on PostgreSQL', () => {
     expect(cons.code, cons.stderr).toBe(0)
     const c = JSON.parse(cons.stdout) as { oldSize: number; newSize: number; oldRoot: string; newRoot: string; hashes: string[] }
     expect(verifyConsistencyProof({ oldSize: c.oldSize, newSize: c.newSize, oldRoot: hexToBytes(c.oldRoot), newRoot: hexToBytes(c.newRoot), proof: c.hashes.map(hexToBytes) })).toBe(true)
+
+    // Audit re-derives every leaf, the root and every checkpoint from the database (the signed
+    // registrations came without content, so blobs are not checked here).
+    const audit = await cli(['audit', '--no-blobs'])
+    expect(audit.code, audit.stdout).toBe(0)
+    expect(JSON.parse(audit.stdout)).toMatchObject({ ok: true, entries: SIGNED + UPLOADS + 1, problems: [] })
 
     // Watermarked registration needs its log index before appending: refused by name, nothing written.
     const jpg = path.join(work, 'wm.png')
