@@ -20,7 +20,21 @@ export type TestPostgres = {
   /** The server's admin URL (database `postgres`). */
   adminUrl: string
   kind: 'external' | 'throwaway'
+  /** Crash controls, for a throwaway server only (an external server is never killed). */
+  crash?: CrashControls | undefined
   stop(): Promise<void>
+}
+
+/** Ways to crash the throwaway server the way a machine or an operator does (RELIABILITY B5). */
+export type CrashControls = {
+  /**
+   * SIGKILLs one client backend whose application_name starts with `appPrefix` (the postmaster
+   * then ends every backend and replays the WAL); resolves with its pid once the server accepts
+   * connections again, or undefined when no backend matched.
+   */
+  killBackend(appPrefix: string): Promise<number | undefined>
+  /** SIGKILLs the postmaster, then starts a new one on the same data directory and port (crash recovery); resolves when it is ready. */
+  killPostmaster(): Promise<void>
 }
 
 const defaultBin = '/usr/lib/postgresql/15/bin'
@@ -49,7 +63,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   return startThrowaway(process.env.MINTMARK_PG_BIN ?? defaultBin)
 }
 
-function withDatabases(adminUrl: string, kind: TestPostgres['kind'], stop: () => Promise<void>): TestPostgres {
+function withDatabases(adminUrl: string, kind: TestPostgres['kind'], stop: () => Promise<void>, crash?: CrashControls): TestPostgres {
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
     const c = new pg.Client({ connectionString: adminUrl })
     await c.connect()
@@ -63,6 +77,7 @@ function withDatabases(adminUrl: string, kind: TestPostgres['kind'], stop: () =>
     adminUrl,
     kind,
     stop,
+    crash,
     async createDatabase() {
       const name = `mintmark_test_${randomBytes(6).toString('hex')}`
       await admin((c) => c.query(`CREATE DATABASE ${name}`))
@@ -96,15 +111,21 @@ async function startThrowaway(bin: string): Promise<TestPostgres> {
     rmSync(dir, { recursive: true, force: true })
     throw error
   }
-  let lastError: unknown
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort()
-    const logFd = openSync(path.join(dir, `server-${attempt}.log`), 'a')
+  const launch = (port: number, logName: string): ChildProcess => {
+    const logFd = openSync(path.join(dir, logName), 'a')
     const [c, a] = wrap(path.join(bin, 'postgres'), [
       '-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port),
       '-c', 'fsync=on', '-c', 'synchronous_commit=on', '-c', 'max_connections=200', '-c', 'shared_buffers=64MB',
     ])
     const child = spawn(c, a, { stdio: ['ignore', logFd, logFd] })
+    child.on('error', () => {})
+    return child
+  }
+  const postmasterPid = () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
+  let lastError: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    const child = launch(port, `server-${attempt}.log`)
     const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
     try {
       await waitReady(adminUrl, child, 30_000)
@@ -113,7 +134,7 @@ async function startThrowaway(bin: string): Promise<TestPostgres> {
       child.kill('SIGKILL')
       continue
     }
-    const pid = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
+    let pid = postmasterPid()
     // If the test process dies without its teardown, do not leave the server behind.
     const onExit = (): void => {
       try {
@@ -121,16 +142,65 @@ async function startThrowaway(bin: string): Promise<TestPostgres> {
       } catch {}
     }
     process.on('exit', onExit)
-    return withDatabases(adminUrl, 'throwaway', async () => {
-      process.off('exit', onExit)
-      try {
-        process.kill(pid, 'SIGINT') // fast shutdown
-      } catch {}
-      const deadline = Date.now() + 15_000
-      while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-    })
+    let restarts = 0
+    const crash: CrashControls = {
+      async killBackend(appPrefix) {
+        const c = new pg.Client({ connectionString: adminUrl })
+        await c.connect()
+        let victims: number[]
+        try {
+          const r = await c.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND starts_with(application_name, $1)",
+            [appPrefix],
+          )
+          victims = r.rows.map((row) => row.pid)
+        } finally {
+          await c.end().catch(() => {})
+        }
+        const victim = victims[Math.floor(Math.random() * victims.length)]
+        if (victim === undefined) return undefined
+        process.kill(victim, 'SIGKILL')
+        // The postmaster reaps it within milliseconds, then resets every backend and replays WAL.
+        await new Promise((r) => setTimeout(r, 100))
+        await waitReady(adminUrl, undefined, 60_000)
+        return victim
+      },
+      async killPostmaster() {
+        const old = pid
+        process.kill(old, 'SIGKILL')
+        while (isAlive(old)) await new Promise((r) => setTimeout(r, 20))
+        // Orphaned backends notice the postmaster's death and exit; until they have, a new
+        // postmaster refuses to start (their shared memory is still attached): try again.
+        const deadline = Date.now() + 60_000
+        for (;;) {
+          const next = launch(port, `server-restart-${++restarts}.log`)
+          try {
+            await waitReady(adminUrl, next, 30_000)
+            pid = postmasterPid()
+            return
+          } catch (error) {
+            next.kill('SIGKILL')
+            if (Date.now() > deadline) throw error
+            await new Promise((r) => setTimeout(r, 200))
+          }
+        }
+      },
+    }
+    return withDatabases(
+      adminUrl,
+      'throwaway',
+      async () => {
+        process.off('exit', onExit)
+        try {
+          process.kill(pid, 'SIGINT') // fast shutdown
+        } catch {}
+        const deadline = Date.now() + 15_000
+        while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+        rmSync(dir, { recursive: true, force: true })
+      },
+      crash,
+    )
   }
   rmSync(dir, { recursive: true, force: true })
   throw new Error(`Could not start a throwaway PostgreSQL from ${bin}: ${String(lastError)}`)
@@ -145,10 +215,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let exited = false
-  child.once('exit', () => {
+  child?.once('exit', () => {
     exited = true
   })
   for (;;) {

@@ -1,12 +1,9 @@
-import { promises as fsp } from 'node:fs'
 import { createOffer } from '@mintmark/app/chain'
 import { getDevAccounts } from '@mintmark/chain'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { parseEther } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey } from '../../apps/server/src/index.js'
-import { type TestServer, makeHome, serve } from '../../apps/server/test/helpers.js'
-import { aiTemplate, ensureWebBuilt, launchBrowser, openPage, registerUpload, sampleImage, screenshot, wait } from './helpers.js'
+import { type WebFixture, aiTemplate, openPage, openWebFixture, sampleImage, screenshot, textOf, wait } from './helpers.js'
 
 // Buying a licence in the browser on the real dev chain (anvil, started by the server's app):
 // the built-in dev wallet signs, the licences contract pays the split, and the parent's payee
@@ -18,10 +15,7 @@ const parentPayee = addr(4) // the parent's owner: asks 10% of every derivative
 const childPayee = addr(6)
 const buyer = addr(9) // the dev wallet's default account
 
-let env: Awaited<ReturnType<typeof makeHome>>
-let server: TestServer
-let browser: Browser
-let context: BrowserContext
+let web: WebFixture
 let parentCid = ''
 let childCid = ''
 let childOffer = ''
@@ -29,54 +23,39 @@ let expiredOffer = ''
 let pricyOffer = ''
 
 beforeAll(async () => {
-  ensureWebBuilt()
-  env = await makeHome('mintmark-web-buy-')
-  const token = (await createApiKey({ home: env.home, principal: env.creator.did, scopes: ['assets:write'] })).token
   // Workers on, with long periods: the test runs the anchorer and the indexer when it needs them.
-  server = await serve(env.home, { workers: { anchorEveryMs: 3_600_000, indexEveryMs: 3_600_000 } })
-  const app = server.service.app
-  parentCid = (await registerUpload(server.url, token, await sampleImage(21), aiTemplate('Lighthouse', { royalties: [{ payee: parentPayee, bps: 10_000 }] }), 'lighthouse.png')).cid
-  childCid = (
-    await registerUpload(
-      server.url,
-      token,
-      await sampleImage(22),
-      aiTemplate('Lighthouse at night', {
-        parents: [{ cid: parentCid, relation: 'parentOf' }],
-        royalties: [
-          { payee: childPayee, bps: 9000 },
-          { payee: parentPayee, bps: 1000 },
-        ],
-      }),
-      'night.png',
-    )
-  ).cid
+  web = await openWebFixture('mintmark-web-buy-', { workers: { anchorEveryMs: 3_600_000, indexEveryMs: 3_600_000 } })
+  const app = web.server.service.app
+  parentCid = await web.register(await sampleImage(21), aiTemplate('Lighthouse', { royalties: [{ payee: parentPayee, bps: 10_000 }] }), 'lighthouse.png')
+  childCid = await web.register(
+    await sampleImage(22),
+    aiTemplate('Lighthouse at night', {
+      parents: [{ cid: parentCid, relation: 'parentOf' }],
+      royalties: [
+        { payee: childPayee, bps: 9000 },
+        { payee: parentPayee, bps: 1000 },
+      ],
+    }),
+    'night.png',
+  )
   await createOffer(app, { cid: parentCid, price: parseEther('0.02'), derivativeShares: [{ payee: parentPayee, bps: 1000 }] })
   childOffer = (await createOffer(app, { cid: childCid, price: parseEther('0.05') })).offerHash
   expiredOffer = (await createOffer(app, { cid: childCid, price: parseEther('0.01'), expiresInSeconds: 1 })).offerHash
   pricyOffer = (await createOffer(app, { cid: childCid, price: parseEther('1000000') })).offerHash
-  await server.workers?.anchorNow()
-  browser = await launchBrowser()
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  await web.server.workers?.anchorNow()
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await fsp.rm(env.work, { recursive: true, force: true })
-})
-
-const text = (page: Page, selector: string) => expect.poll(() => page.locator(selector).first().textContent(), wait)
+afterAll(() => web?.close())
 
 async function useDevWallet(page: Page, index: number) {
   await page.selectOption('.dev-wallet select', String(index))
   await page.click('#dev-wallet-button')
-  await text(page, '[data-testid="wallet-address"]').toContain(addr(index))
+  await textOf(page, '[data-testid="wallet-address"]').toContain(addr(index))
 }
 
 describe('buying a licence on the dev chain', () => {
   it('shows the offer’s price and split (upstream marked), buys with the dev wallet and gets the licence token', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/assets/${childCid}`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/assets/${childCid}`)
     const offer = page.locator(`.offer[data-offer="${childOffer}"]`)
     await offer.waitFor()
     await expect.poll(() => offer.locator('.offer-price').textContent(), wait).toContain('0.05 ETH')
@@ -84,20 +63,20 @@ describe('buying a licence on the dev chain', () => {
     await expect.poll(() => row(childPayee).textContent(), wait).toContain('0.045 ETH')
     await expect.poll(() => row(parentPayee).textContent(), wait).toMatch(/upstream.*10%.*0\.005 ETH/)
     // The record's anchor on the dev chain, with its block, checked against the chain in the browser.
-    await text(page, '[data-testid="anchor-block"]').toMatch(/^\d+$/)
+    await textOf(page, '[data-testid="anchor-block"]').toMatch(/^\d+$/)
     await expect.poll(() => page.locator('[data-record-verdict]').getAttribute('data-record-verdict'), wait).toBe('verified')
     await page.locator('[data-record-verdict] > details > summary').click()
     await expect.poll(() => page.locator('.check[data-code="CHAIN_ANCHOR"]').getAttribute('data-status'), wait).toBe('pass')
     await screenshot(page, 'asset-offers')
 
     await offer.locator('a.button').click()
-    await page.waitForURL(`${server.url}/assets/${childCid}/buy/${childOffer}`)
-    await text(page, '[data-testid="price"]').toContain('0.05 ETH')
-    await text(page, '[data-testid="price"]').toContain('50000000000000000 wei')
+    await page.waitForURL(`${web.server.url}/assets/${childCid}/buy/${childOffer}`)
+    await textOf(page, '[data-testid="price"]').toContain('0.05 ETH')
+    await textOf(page, '[data-testid="price"]').toContain('50000000000000000 wei')
     await useDevWallet(page, 9)
     await page.click('#buy-button')
     await page.locator('[data-testid="receipt"]').waitFor({ timeout: 30_000 })
-    await text(page, '[data-testid="token-id"]').toBe(BigInt(childOffer).toString())
+    await textOf(page, '[data-testid="token-id"]').toBe(BigInt(childOffer).toString())
     await expect.poll(() => page.locator(`[data-testid="receipt"] li[data-account="${parentPayee.toLowerCase()}"]`).textContent(), wait).toContain('0.005 ETH')
     await expect.poll(() => page.locator(`[data-testid="receipt"] li[data-account="${childPayee.toLowerCase()}"]`).textContent(), wait).toContain('0.045 ETH')
     await screenshot(page, 'buy')
@@ -106,9 +85,9 @@ describe('buying a licence on the dev chain', () => {
   })
 
   it('the royalty arrives on the parent’s dashboard, and its owner withdraws it; the sale and the licence are listed', async () => {
-    await server.workers?.indexNow()
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/dashboard?account=${parentPayee}`)
+    await web.server.workers?.indexNow()
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/dashboard?account=${parentPayee}`)
     const owed = page.locator('[data-testid="owed"] tr[data-currency="0x0000000000000000000000000000000000000000"]')
     await expect.poll(() => owed.getAttribute('data-amount'), wait).toBe(parseEther('0.005').toString())
     await expect.poll(() => owed.textContent(), wait).toContain('0.005 ETH')
@@ -116,35 +95,35 @@ describe('buying a licence on the dev chain', () => {
     // Only the account itself can withdraw: connect it (dev account #4) and withdraw.
     await useDevWallet(page, 4)
     await owed.locator('button', { hasText: 'Withdraw' }).click()
-    await text(page, '.notice-ok').toContain('Withdrew 0.005 ETH')
+    await textOf(page, '.notice-ok').toContain('Withdrew 0.005 ETH')
     await expect.poll(() => owed.getAttribute('data-amount'), wait).toBe('0')
 
     // The creator's view: their assets, the derivative made from the parent.
-    await page.goto(`${server.url}/dashboard?did=${encodeURIComponent(env.creator.did)}&account=${accounts[0].address}`)
+    await page.goto(`${web.server.url}/dashboard?did=${encodeURIComponent(web.env.creator.did)}&account=${accounts[0].address}`)
     const parentTile = page.locator('[data-testid="my-assets"] .tile', { has: page.locator(`a[href="/assets/${parentCid}"]`) })
     await expect.poll(() => parentTile.locator('[data-testid="derivatives-count"]').textContent(), wait).toBe('1 derivative')
     await expect.poll(() => page.locator('[data-testid="sales"] tbody tr').count(), wait).toBe(1)
-    await text(page, '[data-testid="sales"]').toContain('0.05 ETH')
+    await textOf(page, '[data-testid="sales"]').toContain('0.05 ETH')
     await screenshot(page, 'dashboard-creator')
-    await page.goto(`${server.url}/dashboard?account=${buyer}`)
+    await page.goto(`${web.server.url}/dashboard?account=${buyer}`)
     await expect.poll(() => page.locator('[data-testid="held"] tbody tr').count(), wait).toBe(1)
     expect(errors).toEqual([])
     await page.close()
   })
 
   it('explains an expired offer and insufficient funds before anything is signed', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/assets/${childCid}/buy/${expiredOffer}`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/assets/${childCid}/buy/${expiredOffer}`)
     await useDevWallet(page, 9)
     await page.click('#buy-button')
     await expect.poll(() => page.locator('.notice-error').getAttribute('data-code'), wait).toBe('OFFER_EXPIRED')
-    await text(page, '.notice-error').toContain('Ask the seller for a new one')
+    await textOf(page, '.notice-error').toContain('Ask the seller for a new one')
     await screenshot(page, 'buy-expired')
-    await page.goto(`${server.url}/assets/${childCid}/buy/${pricyOffer}`)
+    await page.goto(`${web.server.url}/assets/${childCid}/buy/${pricyOffer}`)
     await useDevWallet(page, 8)
     await page.click('#buy-button')
     await expect.poll(() => page.locator('.notice-error').getAttribute('data-code'), wait).toBe('INSUFFICIENT_FUNDS')
-    await text(page, '.notice-error').toContain('Nothing was paid')
+    await textOf(page, '.notice-error').toContain('Nothing was paid')
     expect(errors).toEqual([])
     await page.close()
   })
@@ -152,8 +131,8 @@ describe('buying a licence on the dev chain', () => {
   it('explains a signature rejected in a browser wallet (EIP-1193): nothing is paid', async () => {
     // A stand-in for a wallet extension: it holds dev account #7, forwards reads to the dev chain
     // and answers the signing request as a person pressing "Reject" does (EIP-1193 error 4001).
-    const [rpcUrl] = Object.values(await server.service.app.chains.rpcUrls([31337]))
-    const wallet = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const [rpcUrl] = Object.values(await web.server.service.app.chains.rpcUrls([31337]))
+    const wallet = await web.browser.newContext({ viewport: { width: 1280, height: 900 } })
     await wallet.addInitScript(
       ({ rpc, account }) => {
         let id = 0
@@ -171,23 +150,23 @@ describe('buying a licence on the dev chain', () => {
       { rpc: rpcUrl as string, account: addr(7) },
     )
     const { page, errors } = await openPage(wallet)
-    await page.goto(`${server.url}/assets/${childCid}/buy/${childOffer}`)
+    await page.goto(`${web.server.url}/assets/${childCid}/buy/${childOffer}`)
     await page.click('text=Connect browser wallet')
-    await text(page, '[data-testid="wallet-address"]').toContain(addr(7))
-    await text(page, '[data-testid="wallet-address"]').toContain('browser wallet')
+    await textOf(page, '[data-testid="wallet-address"]').toContain(addr(7))
+    await textOf(page, '[data-testid="wallet-address"]').toContain('browser wallet')
     await page.click('#buy-button')
     await expect.poll(() => page.locator('.notice-error').getAttribute('data-code'), wait).toBe('USER_REJECTED')
-    await text(page, '.notice-error').toContain('Nothing was signed and nothing was paid')
+    await textOf(page, '.notice-error').toContain('Nothing was signed and nothing was paid')
     await screenshot(page, 'buy-rejected')
     expect(errors).toEqual([])
     await wallet.close()
   })
 
   it('the log page shows the anchor per chain and checks it against the latest checkpoint in the browser', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/log`)
-    await text(page, '[data-testid="anchored-size-31337"]').toMatch(/^\d+$/)
-    await text(page, '.chain-anchor[data-chain="31337"]').toContain('The latest checkpoint extends this anchor')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/log`)
+    await textOf(page, '[data-testid="anchored-size-31337"]').toMatch(/^\d+$/)
+    await textOf(page, '.chain-anchor[data-chain="31337"]').toContain('The latest checkpoint extends this anchor')
     await screenshot(page, 'log-anchors')
     expect(errors).toEqual([])
     await page.close()

@@ -1,29 +1,21 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiKey } from '../../apps/server/src/index.js'
-import { type TestServer, makeHome, serve } from '../../apps/server/test/helpers.js'
 import { repoRoot } from '../helpers/cli.js'
-import { aiTemplate, ensureWebBuilt, launchBrowser, openPage, registerUpload, sampleImage, screenshot, wait } from './helpers.js'
+import { type WebFixture, aiTemplate, openPage, openWebFixture, sampleImage, screenshot, textOf, wait } from './helpers.js'
 
 // Asset, lineage, search and log pages in a real chromium against a real server: content,
 // click-through lineage, URL-addressable search, consistency checked in the browser, and the
 // quality bar (keyboard, phone width, no layout shift, contrast).
 
-let env: Awaited<ReturnType<typeof makeHome>>
-let server: TestServer
-let browser: Browser
-let context: BrowserContext
+let web: WebFixture
 const cids = { dataset: '', parent: '', child: '', grandchild: '', other: '', c2pa: '' }
 const cJpg = path.resolve(repoRoot, '..', 'shared', 'testdata', 'c2pa', 'C.jpg')
 
 beforeAll(async () => {
-  ensureWebBuilt()
-  env = await makeHome('mintmark-web-explore-')
-  const token = (await createApiKey({ home: env.home, principal: env.creator.did, scopes: ['assets:write'] })).token
-  server = await serve(env.home)
-  const up = (bytes: Uint8Array, t: Record<string, unknown>, name: string) => registerUpload(server.url, token, bytes, t, name).then((r) => r.cid)
+  web = await openWebFixture('mintmark-web-explore-')
+  const up = web.register
   cids.dataset = await up(new TextEncoder().encode('label,url\nfox,https://example.org/fox.jpg\n'), { digitalSourceType: 'digitalCapture', license: { spdx: 'CC0-1.0' }, title: 'Foxes dataset' }, 'foxes.csv')
   cids.parent = await up(await sampleImage(11), aiTemplate('Red fox, original', { datasets: [{ cid: cids.dataset, name: 'Foxes dataset' }] }), 'parent.png')
   cids.child = await up(
@@ -43,16 +35,8 @@ beforeAll(async () => {
   cids.grandchild = await up(await sampleImage(13), aiTemplate('Red fox poster', { parents: [{ cid: cids.child, relation: 'componentOf' }] }), 'poster.png')
   cids.other = await up(await sampleImage(14), { digitalSourceType: 'digitalCapture', license: { spdx: 'CC-BY-4.0' }, title: 'Harbour at night' }, 'harbour.png')
   cids.c2pa = await up(new Uint8Array(await fsp.readFile(cJpg)), { digitalSourceType: 'algorithmicMedia', license: { spdx: 'CC-BY-4.0' }, title: 'Signed elsewhere' }, 'C.jpg')
-  browser = await launchBrowser()
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await fsp.rm(env.work, { recursive: true, force: true })
-})
-
-const text = (page: Page, selector: string) => expect.poll(() => page.locator(selector).first().textContent(), wait)
+afterAll(() => web?.close())
 
 /** Clicks a node of the lineage graph where it is drawn (a real click on the canvas). */
 async function clickGraphNode(page: Page, cid: string) {
@@ -72,19 +56,19 @@ async function clickGraphNode(page: Page, cid: string) {
 
 describe('asset pages and lineage', () => {
   it('shows how an asset was made, its licence in words and its record verified, then clicks through its lineage graph', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/assets/${cids.child}`)
-    await text(page, 'h1').toBe('Red fox, retouched')
-    await text(page, '#made-by + dl').toContain('fluxish version 1.2')
-    await text(page, '.prompt').toBe('a red fox in the snow, golden hour')
-    await text(page, '.asset').toContain('Foxes dataset')
-    await text(page, '.edits li[data-actor="human"]').toContain('Warmer light by hand')
-    await text(page, '.edits li[data-actor="ai"]').toContain('with inpaint 2')
-    await text(page, '#licence-title + p').toContain('no commercial use')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/assets/${cids.child}`)
+    await textOf(page, 'h1').toBe('Red fox, retouched')
+    await textOf(page, '#made-by + dl').toContain('fluxish version 1.2')
+    await textOf(page, '.prompt').toBe('a red fox in the snow, golden hour')
+    await textOf(page, '.asset').toContain('Foxes dataset')
+    await textOf(page, '.edits li[data-actor="human"]').toContain('Warmer light by hand')
+    await textOf(page, '.edits li[data-actor="ai"]').toContain('with inpaint 2')
+    await textOf(page, '#licence-title + p').toContain('no commercial use')
     // A javascript: terms URL is shown as text, never as a link.
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0)
     await expect.poll(() => page.locator('[data-record-verdict]').getAttribute('data-record-verdict'), wait).toBe('verified')
-    await text(page, '#offers-title + p').toBe('No licence offers for this asset.')
+    await textOf(page, '#offers-title + p').toBe('No licence offers for this asset.')
     await page.locator('#lineage-graph[data-state="ready"]').waitFor()
     await screenshot(page, 'asset')
 
@@ -92,42 +76,42 @@ describe('asset pages and lineage', () => {
     const nodes = await page.evaluate(() => (document.getElementById('lineage-graph') as HTMLElement & { cy?: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } }).cy?.nodes().map((n) => n.id()))
     expect(nodes).toEqual(expect.arrayContaining([cids.child, cids.parent, cids.grandchild, cids.dataset, 'model:fluxish@1.2']))
     await clickGraphNode(page, cids.parent)
-    await page.waitForURL(`${server.url}/assets/${cids.parent}`)
-    await text(page, 'h1').toBe('Red fox, original')
+    await page.waitForURL(`${web.server.url}/assets/${cids.parent}`)
+    await textOf(page, 'h1').toBe('Red fox, original')
     // Back down through the accessible list, then to the grandchild through the graph.
     await page.locator(`[data-testid="children"] a[href="/assets/${cids.child}"]`).click()
-    await page.waitForURL(`${server.url}/assets/${cids.child}`)
+    await page.waitForURL(`${web.server.url}/assets/${cids.child}`)
     await clickGraphNode(page, cids.grandchild)
-    await page.waitForURL(`${server.url}/assets/${cids.grandchild}`)
-    await text(page, 'h1').toBe('Red fox poster')
-    await text(page, '[data-testid="parents"]').toContain('contains')
+    await page.waitForURL(`${web.server.url}/assets/${cids.grandchild}`)
+    await textOf(page, 'h1').toBe('Red fox poster')
+    await textOf(page, '[data-testid="parents"]').toContain('contains')
     await page.goBack()
-    await page.waitForURL(`${server.url}/assets/${cids.child}`)
-    await text(page, 'h1').toBe('Red fox, retouched')
+    await page.waitForURL(`${web.server.url}/assets/${cids.child}`)
+    await textOf(page, 'h1').toBe('Red fox, retouched')
     await screenshot(page, 'asset-lineage')
     expect(errors).toEqual([])
     await page.close()
   })
 
   it('shows the C2PA Content Credentials a registered file carried, as imported evidence', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/assets/${cids.c2pa}`)
-    await text(page, 'h1').toBe('Signed elsewhere')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/assets/${cids.c2pa}`)
+    await textOf(page, 'h1').toBe('Signed elsewhere')
     await expect.poll(() => page.locator('.c2pa').getAttribute('data-valid'), wait).toBe('true')
-    await text(page, '.c2pa').toContain('make_test_images')
-    await text(page, '.c2pa').toContain('not part of this log’s signed record')
+    await textOf(page, '.c2pa').toContain('make_test_images')
+    await textOf(page, '.c2pa').toContain('not part of this log’s signed record')
     await screenshot(page, 'asset-c2pa')
     expect(errors).toEqual([])
     await page.close()
   })
 
   it('loads the graph library only on the lineage view', async () => {
-    const { page, errors } = await openPage(context)
+    const { page, errors } = await openPage(web.context)
     const scripts: string[] = []
     page.on('request', (r) => {
       if (r.resourceType() === 'script') scripts.push(r.url())
     })
-    await page.goto(`${server.url}/search`)
+    await page.goto(`${web.server.url}/search`)
     await page.locator('[data-testid="results"]').waitFor()
     expect(scripts.some((s) => s.includes('cytoscape'))).toBe(false)
     await page.locator(`[data-cid="${cids.child}"] a`).click()
@@ -140,8 +124,8 @@ describe('asset pages and lineage', () => {
 
 describe('search', () => {
   it('puts the API’s filters in a form and the query in the URL; a URL opens the same results', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/search`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/search`)
     await page.locator('[data-testid="results"]').waitFor()
     await expect.poll(() => page.locator('[data-testid="results"] .tile').count(), wait).toBe(6)
     await page.fill('input[name="q"]', 'fox')
@@ -155,14 +139,14 @@ describe('search', () => {
     expect(found).toEqual([cids.parent, cids.grandchild].sort())
     await screenshot(page, 'search')
     // The same URL in a fresh page: the form and the results come back.
-    const { page: again } = await openPage(context)
+    const { page: again } = await openPage(web.context)
     await again.goto(page.url())
     await expect.poll(() => again.locator('[data-testid="results"] .tile').count(), wait).toBe(2)
     expect(await again.inputValue('input[name="q"]')).toBe('fox')
     expect(await again.inputValue('select[name="source"]')).toBe('ai')
     // A bad filter value is the API's coded problem, in words.
-    await again.goto(`${server.url}/search?minWidth=-5`)
-    await text(again, '.notice-error').toContain('INPUT_INVALID')
+    await again.goto(`${web.server.url}/search?minWidth=-5`)
+    await textOf(again, '.notice-error').toContain('INPUT_INVALID')
     expect(errors).toEqual([])
     await page.close()
     await again.close()
@@ -171,20 +155,20 @@ describe('search', () => {
 
 describe('log', () => {
   it('shows the latest checkpoint verified in the browser and checks consistency between two sizes', async () => {
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/log`)
-    await text(page, '[data-testid="checkpoint-signature"]').toContain('Verified in this browser')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/log`)
+    await textOf(page, '[data-testid="checkpoint-signature"]').toContain('Verified in this browser')
     const size = Number(await page.locator('[data-testid="tree-size"]').textContent())
     expect(size).toBe(6)
     await page.fill('input[name="from"]', '2')
     await page.fill('input[name="to"]', String(size))
     await page.click('#consistency-title ~ form button[type="submit"]')
     await expect.poll(() => page.locator('[data-testid="consistency-result"]').getAttribute('data-ok'), wait).toBe('true')
-    await text(page, '[data-testid="consistency-result"]').toContain('new root from the signed checkpoint')
+    await textOf(page, '[data-testid="consistency-result"]').toContain('new root from the signed checkpoint')
     await screenshot(page, 'log')
     // The page remembers the checkpoint it verified; the next visit checks the log only grew since.
     await page.reload()
-    await text(page, '#checkpoint-title ~ .notice-ok').toContain('Since your last visit')
+    await textOf(page, '#checkpoint-title ~ .notice-ok').toContain('Since your last visit')
     expect(errors).toEqual([])
     await page.close()
   })
@@ -192,8 +176,8 @@ describe('log', () => {
 
 describe('quality', () => {
   it('is keyboard reachable: skip link, navigation, the file picker and the graph controls', async () => {
-    const { page } = await openPage(context)
-    await page.goto(`${server.url}/verify`)
+    const { page } = await openPage(web.context)
+    await page.goto(`${web.server.url}/verify`)
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
     const reached: string[] = []
@@ -209,10 +193,10 @@ describe('quality', () => {
     // Enter on a nav link navigates, and focus lands on the new page's heading.
     await page.locator('nav a', { hasText: 'Search' }).focus()
     await page.keyboard.press('Enter')
-    await page.waitForURL(`${server.url}/search`)
+    await page.waitForURL(`${web.server.url}/search`)
     await expect.poll(() => page.evaluate(() => document.activeElement?.id), wait).toBe('page-title')
     // The graph's zoom controls are buttons: Enter on "Zoom in" zooms the graph.
-    await page.goto(`${server.url}/assets/${cids.child}`)
+    await page.goto(`${web.server.url}/assets/${cids.child}`)
     await page.locator('#lineage-graph[data-state="ready"]').waitFor()
     const zoom = () => page.evaluate(() => (document.getElementById('lineage-graph') as HTMLElement & { cy?: { zoom(): number } }).cy?.zoom() ?? 0)
     const before = await zoom()
@@ -223,7 +207,7 @@ describe('quality', () => {
   })
 
   it('fits a phone screen, does not shift while loading, and keeps text contrast at WCAG AA', async () => {
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+    const phone = await web.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
     const { page, errors } = await openPage(phone)
     for (const [name, p] of [
       ['phone-verify', '/verify'],
@@ -231,7 +215,7 @@ describe('quality', () => {
       ['phone-search', '/search'],
       ['phone-log', '/log'],
     ] as const) {
-      await page.goto(`${server.url}${p}`)
+      await page.goto(`${web.server.url}${p}`)
       await page.locator('h1').waitFor()
       await page.waitForLoadState('networkidle')
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
@@ -239,8 +223,8 @@ describe('quality', () => {
       await screenshot(page, name)
     }
     // Layout shift of the asset page while its parts load (Chromium's layout-shift entries).
-    const desktop = await openPage(context)
-    await desktop.page.goto(`${server.url}/assets/${cids.child}`)
+    const desktop = await openPage(web.context)
+    await desktop.page.goto(`${web.server.url}/assets/${cids.child}`)
     await desktop.page.locator('#lineage-graph[data-state="ready"]').waitFor()
     await desktop.page.waitForLoadState('networkidle')
     const cls = await desktop.page.evaluate(

@@ -4,7 +4,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import sharp from 'sharp'
-import { b64urlJson } from '../../apps/server/test/helpers.js'
+import { expect } from 'vitest'
+import type { CreateServerOptions } from '../../apps/server/src/index.js'
+import { createApiKey } from '../../apps/server/src/index.js'
+import { type TestServer, b64urlJson, makeHome, serve } from '../../apps/server/test/helpers.js'
 import { repoRoot } from '../helpers/cli.js'
 
 // The browser side of the web tests: Debian's chromium driven by playwright-core, headless, one
@@ -21,6 +24,46 @@ export const wait = { timeout: 15_000, interval: 100 }
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumFlags, timeout: 30_000 })
 }
+
+/** What a browser test file runs against: a fresh home served over HTTP, an operator key, a browser. */
+export type WebFixture = {
+  env: Awaited<ReturnType<typeof makeHome>>
+  server: TestServer
+  /** An API key of the home's creator with `assets:write`. */
+  token: string
+  browser: Browser
+  /** A desktop-sized context (1280 × 900); tests open narrower ones themselves. */
+  context: BrowserContext
+  /** Registers bytes through the HTTP API with the operator key; resolves to the CID. */
+  register(bytes: Uint8Array, template: Template, filename: string): Promise<string>
+  close(): Promise<void>
+}
+
+/** Starts a test file's home, server and browser (the web app built first). Close it in afterAll. */
+export async function openWebFixture(prefix: string, serverOptions: Partial<CreateServerOptions> = {}): Promise<WebFixture> {
+  ensureWebBuilt()
+  const env = await makeHome(prefix)
+  const token = (await createApiKey({ home: env.home, principal: env.creator.did, scopes: ['assets:write'] })).token
+  const server = await serve(env.home, serverOptions)
+  const browser = await launchBrowser()
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  return {
+    env,
+    server,
+    token,
+    browser,
+    context,
+    register: (bytes, template, filename) => registerUpload(server.url, token, bytes, template, filename).then((r) => r.cid),
+    async close() {
+      await browser.close()
+      await server.close()
+      await fsp.rm(env.work, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Polls the text of the first element matching `selector` (use with .toContain / .toBe). */
+export const textOf = (page: Page, selector: string) => expect.poll(() => page.locator(selector).first().textContent(), wait)
 
 /**
  * Builds apps/web when its dist is missing or older than its sources (a test run after an edit

@@ -2,40 +2,27 @@ import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { initHome } from '@mintmark/app'
 import { hashFile } from '@mintmark/storage'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKey } from '../../apps/server/src/index.js'
-import { type TestServer, makeHome, rand, serve } from '../../apps/server/test/helpers.js'
+import { rand, serve } from '../../apps/server/test/helpers.js'
 import { repoRoot } from '../helpers/cli.js'
-import { aiTemplate, ensureWebBuilt, wait, fileFor, launchBrowser, openPage, registerUpload, sampleImage, screenshot, verdictOf } from './helpers.js'
+import { type WebFixture, aiTemplate, fileFor, openPage, openWebFixture, registerUpload, sampleImage, screenshot, verdictOf, wait } from './helpers.js'
 
 // The Verify page in a real chromium against a real server and SQLite home: the browser hashes
 // the file itself and verifies the record with @mintmark/core.
 
 const bridge = path.resolve(repoRoot, '..', 'shared', 'testdata', 'pdq', 'bridge-1-original.jpg')
 
-let env: Awaited<ReturnType<typeof makeHome>>
-let server: TestServer
-let token: string
-let browser: Browser
-let context: BrowserContext
+let web: WebFixture
 let work: string
 
 beforeAll(async () => {
-  ensureWebBuilt()
-  env = await makeHome('mintmark-web-verify-')
-  work = env.work
-  token = (await createApiKey({ home: env.home, principal: env.creator.did, scopes: ['assets:write'] })).token
-  server = await serve(env.home)
-  browser = await launchBrowser()
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  web = await openWebFixture('mintmark-web-verify-')
+  work = web.env.work
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await fsp.rm(work, { recursive: true, force: true })
-})
+afterAll(() => web?.close())
 
 /** Drops files on the drop zone the way a person does: a real `drop` event carrying a DataTransfer. */
 async function dropFiles(page: Page, files: { name: string; type: string; bytes: Uint8Array }[]) {
@@ -53,9 +40,9 @@ const checkStatus = (page: Page, code: string) => page.locator(`.check[data-code
 describe('verify in the browser', () => {
   it('a dropped registered file is verified in the browser, each check in words', async () => {
     const png = await sampleImage(1)
-    const reg = await registerUpload(server.url, token, png, aiTemplate('Fox at dusk'), 'fox.png')
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/`)
+    const reg = await registerUpload(web.server.url, web.token, png, aiTemplate('Fox at dusk'), 'fox.png')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/`)
     await expect.poll(() => page.locator('h1').textContent(), wait).toBe('Verify a file')
     await dropFiles(page, [{ name: 'fox.png', type: 'image/png', bytes: png }])
     expect(await verdictOf(page)).toBe('verified')
@@ -73,13 +60,13 @@ describe('verify in the browser', () => {
     const bytes = rand(2 * 1024 * 1024 + 300_000) // 3 chunks of 1 MiB, 10 of 256 KiB
     const file = path.join(work, 'big.bin')
     await fsp.writeFile(file, bytes)
-    const reg = await registerUpload(server.url, token, bytes, aiTemplate('Big binary'), 'big.bin')
+    const reg = await registerUpload(web.server.url, web.token, bytes, aiTemplate('Big binary'), 'big.bin')
     const cli = await hashFile(file, { profile: 'unixfs-v1-2025' })
     expect(reg.cid).toBe(cli.cid)
     expect(cli.cid.startsWith('bafybei')).toBe(true) // a dag-pb root: really more than one chunk
 
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/verify`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/verify`)
     await page.setInputFiles('#drop-zone input[type=file]', fileFor('big.bin', 'application/octet-stream', bytes))
     expect(await verdictOf(page)).toBe('verified')
     expect(await page.locator('[data-testid="file-cid"]').textContent()).toBe(cli.cid)
@@ -108,14 +95,14 @@ describe('verify in the browser', () => {
 
   it('a tampered copy fails against its record: with its bundle dropped next to it, and from the asset’s “check a copy” link', async () => {
     const png = await sampleImage(2)
-    const reg = await registerUpload(server.url, token, png, aiTemplate('Original harbour'), 'harbour.png')
+    const reg = await registerUpload(web.server.url, web.token, png, aiTemplate('Original harbour'), 'harbour.png')
     const tampered = new Uint8Array(png)
     const middle = Math.floor(tampered.length / 2)
     for (let i = middle; i < middle + 16; i++) tampered[i] = (tampered[i] as number) ^ 0xff
-    const bundle = new Uint8Array(await (await fetch(`${server.url}/v1/assets/${reg.cid}/bundle`)).arrayBuffer())
+    const bundle = new Uint8Array(await (await fetch(`${web.server.url}/v1/assets/${reg.cid}/bundle`)).arrayBuffer())
 
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/verify`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/verify`)
     await dropFiles(page, [
       { name: 'harbour.png', type: 'image/png', bytes: tampered },
       { name: 'harbour.bundle.json', type: 'application/json', bytes: bundle },
@@ -126,7 +113,7 @@ describe('verify in the browser', () => {
     await expect.poll(() => page.locator('.verdict-headline').textContent(), wait).toBe('This file is not the registered file: its content was changed.')
     await screenshot(page, 'verify-tampered')
 
-    await page.goto(`${server.url}/verify?cid=${reg.cid}`)
+    await page.goto(`${web.server.url}/verify?cid=${reg.cid}`)
     await expect.poll(() => page.locator('.notice').textContent(), wait).toContain('Checking your file against the record')
     await page.setInputFiles('#drop-zone input[type=file]', fileFor('harbour.png', 'image/png', tampered))
     expect(await verdictOf(page)).toBe('failed')
@@ -137,10 +124,10 @@ describe('verify in the browser', () => {
 
   it('a re-encoded copy has no exact record: its original is shown as a candidate, labelled as such, its record verified in the browser', async () => {
     const original = new Uint8Array(await fsp.readFile(bridge))
-    const reg = await registerUpload(server.url, token, original, aiTemplate('Bridge'), 'bridge.jpg')
+    const reg = await registerUpload(web.server.url, web.token, original, aiTemplate('Bridge'), 'bridge.jpg')
     const reencoded = new Uint8Array(await sharp(original).jpeg({ quality: 70 }).toBuffer())
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/verify`)
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/verify`)
     await dropFiles(page, [{ name: 'bridge-q70.jpg', type: 'image/jpeg', bytes: reencoded }])
     expect(await verdictOf(page)).toBe('unknown')
     const candidate = page.locator(`.candidate[data-evidence="fingerprint"][data-cid="${reg.cid}"]`)
@@ -152,7 +139,7 @@ describe('verify in the browser', () => {
     expect(await checkStatus(page, 'FINGERPRINT_MATCH')).toBe('pass')
     await screenshot(page, 'verify-candidate')
     await candidate.locator('a').last().click()
-    await page.waitForURL(`${server.url}/assets/${reg.cid}`)
+    await page.waitForURL(`${web.server.url}/assets/${reg.cid}`)
     await expect.poll(() => page.locator('h1').textContent(), wait).toBe('Bridge')
     expect(errors).toEqual([])
     await page.close()
@@ -161,9 +148,9 @@ describe('verify in the browser', () => {
   it('shows user strings as text: a title holding <script> and markup is never run or parsed', async () => {
     const hostile = '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2"><b>bold</b>'
     const png = await sampleImage(3)
-    const reg = await registerUpload(server.url, token, png, aiTemplate(hostile, { description: '<iframe src="javascript:alert(1)"></iframe> & <a href="javascript:alert(2)">x</a>' }), 'x.png')
-    const { page, errors } = await openPage(context)
-    await page.goto(`${server.url}/assets/${reg.cid}`)
+    const reg = await registerUpload(web.server.url, web.token, png, aiTemplate(hostile, { description: '<iframe src="javascript:alert(1)"></iframe> & <a href="javascript:alert(2)">x</a>' }), 'x.png')
+    const { page, errors } = await openPage(web.context)
+    await page.goto(`${web.server.url}/assets/${reg.cid}`)
     await expect.poll(() => page.locator('h1').textContent(), wait).toBe(hostile)
     await expect.poll(() => page.locator('.asset').textContent(), wait).toContain('<iframe src="javascript:alert(1)"></iframe>')
     const injected = await page.evaluate(() => ({
@@ -175,7 +162,7 @@ describe('verify in the browser', () => {
     }))
     expect(injected).toEqual({ pwned: undefined, scripts: 0, imgs: 0, bolds: 0, iframes: 0 })
     // The same record on the verify page.
-    await page.goto(`${server.url}/verify`)
+    await page.goto(`${web.server.url}/verify`)
     await dropFiles(page, [{ name: 'x.png', type: 'image/png', bytes: png }])
     expect(await verdictOf(page)).toBe('verified')
     await expect.poll(() => page.locator('.result .card dd').first().textContent(), wait).toBe(hostile)

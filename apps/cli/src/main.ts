@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   audit: () => import('./commands/audit.js'),
   demo: () => import('./commands/demo.js'),
   watermark: () => import('./commands/watermark.js'),
+  fingerprints: () => import('./commands/fingerprints.js'),
   serve: () => import('./commands/serve.js'),
   mcp: () => import('./commands/mcp.js'),
   migrate: () => import('./commands/migrate.js'),
@@ -42,6 +43,7 @@ usage: mintmark <command> [options]   (every command takes --json and --home DIR
   royalties   royalties owed per account and currency; --withdraw pays them out
   audit       re-derive and check everything stored
   watermark   embed or detect the home's invisible watermark (payload: a log index)
+  fingerprints reindex: compute the fingerprints missing from registered images (older homes)
   serve       the HTTP API and MCP at /mcp; serve api-key creates write keys
   mcp         MCP tools over stdio for an agent; mcp agent create|policy|list
   migrate     copy the log into PostgreSQL (and blobs into S3), verifying every leaf and blob; resumable

@@ -71,7 +71,14 @@ describe('the SQLite fingerprint backend', () => {
       })
     }
     store.appendEntries(drafts)
-    const index = storeFingerprintIndex(toAsyncStore(store))
+    const async = toAsyncStore(store)
+    const index = storeFingerprintIndex(async)
+    // A store without the fast path (PostgreSQL) goes through candidates instead of near.
+    const viaCandidates = storeFingerprintIndex({
+      addFingerprint: async.addFingerprint,
+      fingerprintCandidates: async.fingerprintCandidates,
+      fingerprintCount: async.fingerprintCount,
+    })
     expect(await index.size()).toBe(3000)
     let compared = 0
     for (let q = 0; q < 40; q++) {
@@ -83,6 +90,7 @@ describe('the SQLite fingerprint backend', () => {
           .sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1))
         const got = (await index.query(query, { maxDistance: radius })).map(({ id, distance }) => ({ id, distance }))
         expect(got).toEqual(expected)
+        expect((await viaCandidates.query(query, { maxDistance: radius })).map(({ id, distance }) => ({ id, distance }))).toEqual(expected)
         compared += expected.length
       }
     }

@@ -9,17 +9,21 @@ export const pdqAlgorithm = 'pdq'
 /** PDQ of the histogram-equalised image (brightness changes), indexed on its own. */
 export const pdqEqualisedAlgorithm = 'pdq-equalised'
 
-type FingerprintStore = Pick<AsyncStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount'>
+// fingerprintNear is optional: a store without it (PostgreSQL) is looked up through candidates.
+type FingerprintStore = Pick<AsyncStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount' | 'fingerprintNear'>
 
 /** Image types the PDQ decoder reads (sharp). */
 const hashableTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'])
 
 /**
- * A `FingerprintBackend` over the SQLite store's `fingerprints` / `fingerprint_chunks` tables
- * (migration 3). Ids are asset CIDs. `add` needs the asset to be registered already (register
- * writes its fingerprints in the entry's own transaction instead).
+ * A `FingerprintBackend` over the SQLite store's `fingerprints` table and its packed posting
+ * buckets (migrations 3 and 5). Ids are asset CIDs. `near` (what the index uses) compares hashes
+ * inside the store, reading the 272 probed buckets in one query; nothing is cached in memory, so
+ * fingerprints another process commits are found by the next lookup. `add` needs the asset to be
+ * registered already (register writes its fingerprints in the entry's own transaction instead).
  */
 export function createStoreFingerprintBackend(store: FingerprintStore, algorithm: string = pdqAlgorithm): FingerprintBackend {
+  const near = store.fingerprintNear?.bind(store)
   return {
     async add(entry) {
       // Quality is not part of the port: a fingerprint added through it is stored with quality 0.
@@ -31,6 +35,7 @@ export function createStoreFingerprintBackend(store: FingerprintStore, algorithm
     size() {
       return store.fingerprintCount(algorithm)
     },
+    near: near && (async (hash, probes, maxDistance) => (await near(hash, probes, maxDistance, algorithm)).map((r) => ({ id: r.assetCid, distance: r.distance }))),
   }
 }
 

@@ -19,6 +19,7 @@ export {
 } from './register.js'
 export { type VerifyCandidate, type VerifyFileParameters, type VerifyOfflineParameters, type VerifyReport, verifyBytes, verifyFile, verifyOffline } from './verify.js'
 export { createStoreFingerprintBackend, fingerprintImage, pdqAlgorithm, pdqEqualisedAlgorithm, storeFingerprintIndex, storeImageIndexes } from './fingerprints.js'
+export { type ReindexFingerprintsOptions, type ReindexFingerprintsReport, reindexFingerprints } from './reindex-fingerprints.js'
 export { type C2paEvidence, exportC2pa, type ExportC2paParameters, type ExportC2paReturnType, readC2paEvidence, readPemFile, statementHashOf } from './c2pa.js'
 export {
   defaultWatermarkedPath,

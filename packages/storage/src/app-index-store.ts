@@ -8,6 +8,7 @@ import type {
   FingerprintCandidateRow,
   FingerprintChunkProbe,
   FingerprintInput,
+  FingerprintNearRow,
   OfferRow,
   SqliteStore,
   StoredCheckpoint,
@@ -54,6 +55,12 @@ export type AppIndexStore = {
   fingerprintCandidates(probes: readonly FingerprintChunkProbe[], algorithm?: string): Promise<FingerprintCandidateRow[]>
   /** How many fingerprints of `algorithm` (default `pdq`) are kept. */
   fingerprintCount(algorithm?: string): Promise<number>
+  /**
+   * The fast path of a lookup, where a store has one (SQLite's packed buckets, ADR 0010): the
+   * stored fingerprints within `maxDistance` bits of `hash` among those the probes reach, compared
+   * inside the store. Without it, lookups go through `fingerprintCandidates`.
+   */
+  fingerprintNear?: ((hash: Uint8Array, probes: readonly FingerprintChunkProbe[], maxDistance: number, algorithm?: string) => Promise<FingerprintNearRow[]>) | undefined
 }
 
 /** Everything the app persists besides blobs: the log with its index, and the app's own rows. */
@@ -95,6 +102,7 @@ export function toAsyncStore(store: SqliteStore): AsyncStore {
     addFingerprint: (cid, fp) => run(() => store.addFingerprint(cid, fp)),
     fingerprintCandidates: (probes, algorithm) => run(() => store.fingerprintCandidates(probes, algorithm)),
     fingerprintCount: (algorithm) => run(() => store.fingerprintCount(algorithm)),
+    fingerprintNear: (hash, probes, maxDistance, algorithm) => run(() => store.fingerprintNear(hash, probes, maxDistance, algorithm)),
   }
   return { ...toAsyncLogStore(store), ...index }
 }

@@ -20,6 +20,7 @@ export {
   fingerprintChunkCount,
   fingerprintChunkValues,
   type FingerprintInput,
+  type FingerprintNearRow,
   type FingerprintRow,
   createSqliteStore,
   type EntryDraft,

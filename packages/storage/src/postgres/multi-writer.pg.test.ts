@@ -4,19 +4,18 @@
 // log must be one consistent tree, every acknowledged registration in it exactly once, every
 // checkpoint signed and consistent with the previous one. A second test pauses the holder
 // (SIGSTOP) instead: the role moves on, and the old holder, resumed, appends nothing.
-import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { createEd25519NoteSigner, encodeEd25519VerifierKey } from '@mintmark/core'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../../../../test/helpers/postgres.js'
 import { auditPostgresLog } from '../../test/check-log.js'
-import { registrationOf } from '../../test/multi-writer-fixture.mjs'
+import { Node, itemOf, sleep, statementHex } from '../../test/pg-nodes.js'
 import { createPostgresLogStore, type PostgresLogStore } from './postgres-log-store.js'
 
 const run = postgresOrSkipNotice('PostgreSQL multi-writer (kill -9)')
 const storageDir = path.resolve(import.meta.dirname, '../..')
-const nodeScript = path.join(storageDir, 'test/pg-node.mjs')
 const origin = 'mintmark.test/log/multi-writer'
 const logSeed = new Uint8Array(32).fill(9)
 const verifierKey = encodeEd25519VerifierKey(origin, ed25519.getPublicKey(logSeed))
@@ -32,97 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop()
 })
-
-type Item = { n: number; asset: number; creator: string }
-type NodeMsg =
-  | { type: 'ready' }
-  | { type: 'queued'; id: number; seqs: number[] }
-  | { type: 'indexed'; id: number; indices: number[] }
-  | { type: 'failed'; id: number; code: string; stage: string }
-  | { type: 'role'; event: 'acquired' | 'lost' | 'released'; epoch: number; reason?: string }
-
-/** A node process and its pending requests; a request settles 'lost' if the process dies first. */
-class Node {
-  child!: ChildProcess
-  alive = false
-  roleEvents: { event: string; epoch: number; reason?: string | undefined; at: number }[] = []
-  private waiting = new Map<number, { onQueued(): void; onIndexed(): void; onLost(): void }>()
-  constructor(
-    readonly id: string,
-    private readonly config: Record<string, unknown>,
-  ) {}
-
-  start(): Promise<void> {
-    const { NODE_OPTIONS, ...env } = process.env
-    this.child = fork(nodeScript, [], {
-      // A plain node process on the built package: none of vitest's flags (its `development`
-      // condition would resolve @mintmark/core to TypeScript sources).
-      execArgv: [],
-      env: { ...env, MINTMARK_NODE: JSON.stringify({ ...this.config, nodeId: this.id }) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    this.alive = true
-    this.child.on('error', () => {})
-    const ready = new Promise<void>((resolve, reject) => {
-      this.child.once('exit', (code) => reject(new Error(`node ${this.id} exited (${code}) before it was ready`)))
-      this.child.on('message', (m: NodeMsg) => {
-        if (m.type === 'ready') resolve()
-        else if (m.type === 'role') this.roleEvents.push({ event: m.event, epoch: m.epoch, reason: m.reason, at: Date.now() })
-        else if (m.type === 'queued') this.waiting.get(m.id)?.onQueued()
-        else if (m.type === 'indexed') this.waiting.get(m.id)?.onIndexed()
-        else if (m.type === 'failed') this.waiting.get(m.id)?.[m.stage === 'queue' ? 'onLost' : 'onIndexed']()
-      })
-    })
-    this.child.on('exit', () => {
-      this.alive = false
-      for (const w of this.waiting.values()) w.onLost()
-      this.waiting.clear()
-    })
-    return ready
-  }
-
-  /** Resolves 'indexed', or 'queued-then-lost' (acknowledged, node died), or 'lost' (never acknowledged). */
-  register(id: number, items: Item[], onAck: () => void): Promise<'indexed' | 'queued-then-lost' | 'lost'> {
-    return new Promise((resolve) => {
-      if (!this.alive) return resolve('lost')
-      let acked = false
-      const done = (r: 'indexed' | 'queued-then-lost' | 'lost') => {
-        this.waiting.delete(id)
-        resolve(r)
-      }
-      this.waiting.set(id, {
-        onQueued: () => {
-          acked = true
-          onAck()
-        },
-        onIndexed: () => done('indexed'),
-        onLost: () => done(acked ? 'queued-then-lost' : 'lost'),
-      })
-      // A node that just died: the send fails (EPIPE), and the request was never acknowledged.
-      this.child.send({ type: 'register', id, items }, (error) => {
-        if (error) done(acked ? 'queued-then-lost' : 'lost')
-      })
-    })
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal)
-  }
-
-  async stop(): Promise<void> {
-    if (!this.alive) return
-    const exited = new Promise((r) => this.child.once('exit', r))
-    this.child.kill('SIGTERM')
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-    if (this.alive) this.child.kill('SIGKILL')
-  }
-}
-
-const itemOf = (n: number): Item =>
-  // Every 10th registration is a second creator's claim on the asset registered 5 before it.
-  n % 10 === 9 ? { n, asset: n - 5, creator: 'did:key:second' } : { n, asset: n, creator: `did:key:first${n % 4}` }
-const statementHex = (n: number): string => Buffer.from(registrationOf(itemOf(n)).statementHash).toString('hex')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!run)('one log, many writers (PostgreSQL, 4 processes)', () => {
   it('20,000 registrations across 4 processes, SIGKILL of the sequencer holder 10 times: one consistent tree, every acknowledged registration exactly once', async () => {

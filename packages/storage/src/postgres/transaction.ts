@@ -13,6 +13,13 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect()
   let broken: Error | undefined
+  // While checked out, a pooled client has no 'error' listener of the pool's: a connection that
+  // dies between two queries (the server crashed or restarted) would emit 'error' unheard and
+  // crash the process. Remember it instead; the client is then destroyed on release.
+  const onError = (e: Error): void => {
+    broken ??= e
+  }
+  client.on('error', onError)
   try {
     // `begin` may carry more statements after BEGIN (SET LOCAL, a first read without
     // parameters), sent as one simple query: one round trip. `fn` gets their results.
@@ -26,6 +33,7 @@ export async function inTransaction<T>(
     })
     throw error
   } finally {
+    client.off('error', onError)
     client.release(broken)
   }
 }

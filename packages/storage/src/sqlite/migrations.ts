@@ -1,8 +1,12 @@
+import type Database from 'better-sqlite3'
+import { fillBucketsFromChunks } from './fingerprint-buckets.js'
+
 /**
  * Numbered schema migrations for the SQLite store. Each runs once, in order, inside a transaction;
  * `meta.schema_version` records the last applied. Never edit a shipped migration: add a new one.
+ * `run`, when present, is a data step executed after `sql` in the same transaction.
  */
-export const sqliteMigrations: readonly { version: number; sql: string }[] = [
+export const sqliteMigrations: readonly { version: number; sql: string; run?: (db: Database.Database) => void }[] = [
   {
     version: 1,
     sql: `
@@ -137,5 +141,23 @@ CREATE TABLE chain_events (
 CREATE TABLE chain_blocks (chain_id INTEGER NOT NULL, number INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (chain_id, number)) STRICT, WITHOUT ROWID;
 CREATE TABLE chain_cursor (chain_id INTEGER PRIMARY KEY, block INTEGER NOT NULL) STRICT;
 `,
+  },
+  {
+    version: 5,
+    // Fingerprint postings as packed buckets (fingerprint-buckets.ts; ADR 0010 amendment of
+    // 2026-11-22): a lookup reads 272 bucket rows instead of ~16,000 chunk rows joined to their
+    // fingerprints. The algorithm is part of the bucket key, so a `pdq` lookup never reads
+    // `pdq-equalised` entries. Existing fingerprints are copied from their chunk rows (the `run`
+    // step, one ordered pass), then the chunk rows (16 per fingerprint) are dropped.
+    sql: `
+CREATE TABLE fingerprint_algorithms (no INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+-- bucket = algorithm no · 2^20 + chunk_no · 2^16 + chunk_value; entries = 36 bytes per fingerprint
+-- (32 hash bytes, fingerprint id uint32 little-endian), in insertion order.
+CREATE TABLE fingerprint_buckets (bucket INTEGER PRIMARY KEY, entries BLOB NOT NULL) STRICT;
+`,
+    run(db) {
+      fillBucketsFromChunks(db)
+      db.exec('DROP TABLE fingerprint_chunks')
+    },
   },
 ]

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { MintmarkError, type NodeId, appendLeaves, type CompactRange, rootPlan } from '@mintmark/core'
+import { algorithmNumberer, bucketAppender, bucketBatch, bucketEntry, bucketKey, chunkOf, decodeBuckets, scanBuckets } from './fingerprint-buckets.js'
 import { sqliteMigrations } from './migrations.js'
 
 export type SqliteStoreOptions = { path: string; readonly?: boolean }
@@ -48,6 +49,8 @@ export type FingerprintInput = { algorithm: string; hash: Uint8Array; quality: n
 export type FingerprintRow = FingerprintInput & { id: number; assetCid: string }
 /** A stored fingerprint sharing a probed chunk with a query (not yet checked by distance). */
 export type FingerprintCandidateRow = { id: number; assetCid: string; hash: Uint8Array }
+/** A stored fingerprint within the asked distance of a query hash (`fingerprintNear`). */
+export type FingerprintNearRow = { id: number; assetCid: string; distance: number }
 /** The chunk values to look up for one chunk position (multi-index hashing). */
 export type FingerprintChunkProbe = { chunkNo: number; values: readonly number[] }
 /**
@@ -181,7 +184,8 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     insertFingerprint: db
       .prepare('INSERT INTO fingerprints (asset_cid, algorithm, hash, quality) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id')
       .pluck(),
-    insertChunk: db.prepare('INSERT INTO fingerprint_chunks (chunk_no, chunk_value, fingerprint_id) VALUES (?, ?, ?)'),
+    fingerprintById: db.prepare('SELECT asset_cid, hash FROM fingerprints WHERE id = ?'),
+    assetsAfter: db.prepare('SELECT cid, media_type FROM assets WHERE cid > ? ORDER BY cid LIMIT ?'),
     fingerprintsOf: db.prepare('SELECT id, asset_cid, algorithm, hash, quality FROM fingerprints WHERE asset_cid = ? ORDER BY id'),
     fingerprintCount: db.prepare('SELECT COUNT(*) FROM fingerprints WHERE algorithm = ?').pluck(),
     insertC2pa: db.prepare(
@@ -190,31 +194,72 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     ),
     c2pa: db.prepare('SELECT * FROM c2pa_evidence WHERE asset_cid = ?'),
   }
-  // One statement per probe-list length (the usual radius gives 17 values per chunk).
-  const chunkQueries = new Map<string, Database.Statement>()
-  const chunkQuery = (n: number): Database.Statement => {
-    const key = String(n)
-    let stmt = chunkQueries.get(key)
+  // Fingerprint postings live in packed buckets (migration 5, fingerprint-buckets.ts).
+  const algorithmNo = algorithmNumberer(db)
+  const appendToBucket = bucketAppender(db)
+  // One statement per number of probed buckets (272 for the usual radius of 31).
+  const bucketQueries = new Map<number, Database.Statement>()
+  const bucketQuery = (n: number): Database.Statement => {
+    let stmt = bucketQueries.get(n)
     if (!stmt) {
-      stmt = db.prepare(
-        `SELECT f.id, f.asset_cid, f.hash FROM fingerprint_chunks c JOIN fingerprints f ON f.id = c.fingerprint_id
-         WHERE c.chunk_no = ? AND c.chunk_value IN (${Array.from({ length: n }, () => '?').join(', ')}) AND f.algorithm = ?`,
-      )
-      chunkQueries.set(key, stmt)
+      stmt = db.prepare(`SELECT entries FROM fingerprint_buckets WHERE bucket IN (${Array.from({ length: n }, () => '?').join(', ')})`).pluck()
+      bucketQueries.set(n, stmt)
     }
     return stmt
   }
+  /** The bucket blobs a set of probes reaches (one query: one consistent snapshot under WAL). */
+  function probedBuckets(probes: readonly FingerprintChunkProbe[], algorithm: string): Buffer[] {
+    const no = algorithmNo(algorithm, false)
+    if (no === undefined) return []
+    const keys: number[] = []
+    for (const { chunkNo, values } of probes) {
+      if (!Number.isInteger(chunkNo) || chunkNo < 0 || chunkNo >= fingerprintChunkCount) continue
+      // A value outside 16 bits matches nothing (and must not reach a neighbouring chunk's key).
+      for (const v of values) if (Number.isInteger(v) && v >= 0 && v <= 0xffff) keys.push(bucketKey(no, chunkNo, v))
+    }
+    if (keys.length === 0) return []
+    return bucketQuery(keys.length).all(...keys) as Buffer[]
+  }
 
-  function insertFingerprint(cid: string, fp: FingerprintInput): boolean {
-    const chunks = fingerprintChunkValues(fp.hash)
+  /**
+   * The asset of a bucket entry, if its fingerprint row still holds that hash. Bucket entries are
+   * never rewritten, so a fingerprint row deleted by hand (or an id reused after that) leaves a
+   * stale entry behind: it is ignored here rather than reported under the wrong asset.
+   */
+  function entryAsset(id: number, hash: Uint8Array): string | undefined {
+    const row = q.fingerprintById.get(id) as { asset_cid: string; hash: Buffer } | undefined
+    return row && Buffer.compare(row.hash, hash) === 0 ? row.asset_cid : undefined
+  }
+
+  function checkFingerprint(fp: FingerprintInput): void {
+    fingerprintChunkValues(fp.hash)
     if (!Number.isInteger(fp.quality) || fp.quality < 0 || fp.quality > 100)
       throw new MintmarkError('INPUT_INVALID', 'A fingerprint quality is an integer from 0 to 100.', { fields: ['quality'] })
+  }
+
+  function insertFingerprint(cid: string, fp: FingerprintInput): boolean {
+    checkFingerprint(fp)
     const id = q.insertFingerprint.get(cid, fp.algorithm, fp.hash, fp.quality) as number | undefined
     if (id === undefined) return false
-    chunks.forEach((value, chunkNo) => q.insertChunk.run(chunkNo, value, id))
+    const no = algorithmNo(fp.algorithm, true) as number
+    const entry = bucketEntry(id, fp.hash)
+    for (let c = 0; c < fingerprintChunkCount; c++) appendToBucket(bucketKey(no, c, chunkOf(fp.hash, c)), entry)
     return true
   }
   const addFingerprintTx = db.transaction(insertFingerprint)
+  const addFingerprintsTx = db.transaction((rows: readonly { assetCid: string; fingerprint: FingerprintInput }[]): number => {
+    const batch = bucketBatch(appendToBucket)
+    let added = 0
+    for (const { assetCid, fingerprint: fp } of rows) {
+      checkFingerprint(fp)
+      const id = q.insertFingerprint.get(assetCid, fp.algorithm, fp.hash, fp.quality) as number | undefined
+      if (id === undefined) continue
+      batch.add(algorithmNo(fp.algorithm, true) as number, id, fp.hash)
+      added++
+    }
+    batch.flush()
+    return added
+  })
 
   const size = (): number => q.size.get() as number
 
@@ -485,21 +530,41 @@ export function createSqliteStore(options: SqliteStoreOptions) {
       return wrapIo(() => addFingerprintTx.immediate(cid, fingerprint))
     },
     /**
+     * Keeps many fingerprints in one transaction, writing each touched bucket once (backfills,
+     * bulk loads); fingerprints already kept are skipped. Returns how many were added.
+     */
+    addFingerprints(rows: readonly { assetCid: string; fingerprint: FingerprintInput }[]): number {
+      return wrapIo(() => addFingerprintsTx.immediate(rows))
+    },
+    /**
      * Stored fingerprints of `algorithm` that share at least one probed (chunk_no, chunk_value),
-     * each once; the caller checks the full distance.
+     * each once; the caller checks the full distance. `fingerprintNear` is the fast path.
      */
     fingerprintCandidates(probes: readonly FingerprintChunkProbe[], algorithm = 'pdq'): FingerprintCandidateRow[] {
-      const seen = new Set<number>()
       const out: FingerprintCandidateRow[] = []
-      for (const { chunkNo, values } of probes) {
-        if (!values.length) continue
-        for (const r of chunkQuery(values.length).all(chunkNo, ...values, algorithm) as { id: number; asset_cid: string; hash: Buffer }[]) {
-          if (seen.has(r.id)) continue
-          seen.add(r.id)
-          out.push({ id: r.id, assetCid: r.asset_cid, hash: new Uint8Array(r.hash) })
-        }
+      for (const { id, hash } of decodeBuckets(probedBuckets(probes, algorithm))) {
+        const assetCid = entryAsset(id, hash)
+        if (assetCid !== undefined) out.push({ id, assetCid, hash })
       }
       return out
+    },
+    /**
+     * Stored fingerprints of `algorithm` within `maxDistance` bits of `hash` among those the
+     * probes reach (multi-index hashing: probes from media's `fingerprintProbes` reach every one),
+     * each once, compared in place in the probed buckets. Unordered.
+     */
+    fingerprintNear(hash: Uint8Array, probes: readonly FingerprintChunkProbe[], maxDistance: number, algorithm = 'pdq'): FingerprintNearRow[] {
+      fingerprintChunkValues(hash)
+      const out: FingerprintNearRow[] = []
+      scanBuckets(probedBuckets(probes, algorithm), hash, maxDistance, (id, distance, entryHash) => {
+        const assetCid = entryAsset(id, entryHash)
+        if (assetCid !== undefined) out.push({ id, assetCid, distance })
+      })
+      return out
+    },
+    /** Registered assets in CID order after `afterCid` (exclusive; '' for the first page), for scans that resume. */
+    assetsAfter(afterCid: string, limit: number): { cid: string; mediaType: string }[] {
+      return (q.assetsAfter.all(afterCid, limit) as { cid: string; media_type: string }[]).map((r) => ({ cid: r.cid, mediaType: r.media_type }))
     },
     fingerprintsOf(cid: string): FingerprintRow[] {
       return (q.fingerprintsOf.all(cid) as { id: number; asset_cid: string; algorithm: string; hash: Buffer; quality: number }[]).map((r) => ({
@@ -578,6 +643,7 @@ function migrate(db: Database.Database): void {
     if (m.version <= current) continue
     db.transaction(() => {
       db.exec(m.sql)
+      m.run?.(db)
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(m.version))
     }).immediate()
   }
