@@ -84,7 +84,7 @@ describe('kill -9 during bulk register', () => {
       const ctx = await openApp({ home })
       try {
         for (const a of acknowledged.values()) {
-          const stored = ctx.store.getEntry(a.logIndex)
+          const stored = await ctx.store.getEntry(a.logIndex)
           expect(stored?.assetCid, `acknowledged ${a.cid} present at #${a.logIndex}`).toBe(a.cid)
           expect(bytesToHex(stored?.leafHash ?? new Uint8Array())).toBe(a.leafHash)
         }
@@ -92,7 +92,7 @@ describe('kill -9 during bulk register', () => {
         const audit = await auditStore(ctx)
         expect(audit.problems).toEqual([])
         // After the restart, the next checkpoint extends the last one and matches the recomputed root.
-        if (ctx.store.size() > 0) {
+        if ((await ctx.store.size()) > 0) {
           const cp = await ctx.issueCheckpoint()
           expect(cp.rootHash).toBe(audit.root)
         }
@@ -115,7 +115,7 @@ describe('kill -9 during bulk register', () => {
       expect(dirFiles.length).toBe(FILES)
       expect(acknowledged.size).toBeGreaterThan(0)
       // No asset was registered twice by the same creator despite the re-runs.
-      for (const a of acknowledged.values()) expect(ctx.store.entriesForAsset(a.cid).length).toBe(1)
+      for (const a of acknowledged.values()) expect((await ctx.store.entriesForAsset(a.cid)).length).toBe(1)
     } finally {
       ctx.close()
     }

@@ -178,7 +178,7 @@ describe('MCP over Streamable HTTP', () => {
     expect(paid[0]?.decision).toMatchObject({ agent: agent.did, offer: { offerHash: offers.fox, amount: '1000' }, txHash: expect.stringMatching(/^0x/) })
     // Independently of the tool: the log entries are statements signed by the agent's did:key.
     for (const i of items) {
-      const stored = app.store.getEntry(i.logIndex)
+      const stored = await app.store.getEntry(i.logIndex)
       const entry = decodeLogEntry(stored?.data as Uint8Array)
       expect(entry.signature.kid).toBe(agent.did)
       expect(verifyStatementSignature(entry).ok).toBe(true)

@@ -74,7 +74,7 @@ beforeAll(async () => {
       createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     })
     const signed = await signStatement(statement, createLocalSigner(other.secretKey))
-    const { draft } = prepareSignedStatement(signed, { now: new Date(), store: ctx.store })
+    const { draft } = await prepareSignedStatement(signed, { now: new Date(), store: ctx.store })
     const appender = createStatementAppender({ store: ctx.store })
     await appender.append(draft)
     await ctx.issueCheckpoint()
@@ -120,20 +120,20 @@ describe.skipIf(!run)('mintmark migrate', () => {
     const source = await openApp({ home })
     const target = await createPostgresLogStore({ connectionString: db.url })
     try {
-      expect(await target.size()).toBe(source.store.size())
-      for (let i = 0; i < source.store.size(); i++) {
-        const a = source.store.getEntry(i)
+      expect(await target.size()).toBe(await source.store.size())
+      for (let i = 0; i < (await source.store.size()); i++) {
+        const a = await source.store.getEntry(i)
         const b = await target.getEntry(i)
         expect(Buffer.from(b?.data as Uint8Array).equals(Buffer.from(a?.data as Uint8Array)), `entry ${i}`).toBe(true)
         expect(Buffer.from(b?.leafHash as Uint8Array).toString('hex')).toBe(Buffer.from(a?.leafHash as Uint8Array).toString('hex'))
         const cid = a?.assetCid as string
-        expect(await target.getAsset(cid)).toEqual(source.store.getAsset(cid))
-        expect(await target.parentsOf(cid)).toEqual(source.store.parentsOf(cid))
-        expect((await target.fingerprintsOf(cid)).map((f) => Buffer.from(f.hash).toString('hex'))).toEqual(source.store.fingerprintsOf(cid).map((f) => Buffer.from(f.hash).toString('hex')))
+        expect(await target.getAsset(cid)).toEqual(await source.store.getAsset(cid))
+        expect(await target.parentsOf(cid)).toEqual(await source.store.parentsOf(cid))
+        expect((await target.fingerprintsOf(cid)).map((f) => Buffer.from(f.hash).toString('hex'))).toEqual((await source.store.fingerprintsOf(cid)).map((f) => Buffer.from(f.hash).toString('hex')))
       }
-      expect(Buffer.from(await target.rootAt(43)).toString('hex')).toBe(Buffer.from(source.store.rootAt(43)).toString('hex'))
-      expect((await target.latestCheckpoint())?.note).toBe(source.store.latestCheckpoint()?.note)
-      const claims = await target.entriesForAsset(source.store.getEntry(0)?.assetCid as string)
+      expect(Buffer.from(await target.rootAt(43)).toString('hex')).toBe(Buffer.from(await source.store.rootAt(43)).toString('hex'))
+      expect((await target.latestCheckpoint())?.note).toBe((await source.store.latestCheckpoint())?.note)
+      const claims = await target.entriesForAsset((await source.store.getEntry(0))?.assetCid as string)
       expect(claims).toHaveLength(2)
     } finally {
       await target.close()

@@ -81,10 +81,10 @@ it('serves, anchors by itself, and stops on SIGTERM keeping every acknowledged r
 
   const app = await openApp({ home: env.MINTMARK_HOME as string })
   try {
-    expect(app.store.size()).toBe(3)
-    for (const cid of cids) expect(app.store.getAsset(cid)).toBeDefined()
-    expect(app.store.latestCheckpoint()?.size).toBe(3)
-    expect(app.store.listAnchors().some((a) => a.treeSize === 3 && a.status !== 'pending')).toBe(true)
+    expect(await app.store.size()).toBe(3)
+    for (const cid of cids) expect(await app.store.getAsset(cid)).toBeDefined()
+    expect((await app.store.latestCheckpoint())?.size).toBe(3)
+    expect((await app.store.listAnchors()).some((a) => a.treeSize === 3 && a.status !== 'pending')).toBe(true)
   } finally {
     await app.close()
   }

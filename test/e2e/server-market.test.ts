@@ -54,13 +54,13 @@ describe('background workers and market routes', () => {
       ],
     })
     cid = registered[0]?.cid as string
-    const size = app.store.size()
+    const size = await app.store.size()
     const anchored = await until('an anchor', async () => {
       const h = await json(await fetch(`${server.url}/healthz`))
       return h.body.workers?.anchorer.anchoredSize >= size ? h.body.workers : undefined
     })
     expect(anchored.anchorer.failures).toBe(0)
-    const rows = app.store.listAnchors().filter((a) => a.treeSize >= size)
+    const rows = (await app.store.listAnchors()).filter((a) => a.treeSize >= size)
     expect(rows.length).toBeGreaterThan(0)
     expect(rows.every((a) => a.status !== 'pending' && a.blockNumber !== null)).toBe(true)
   })

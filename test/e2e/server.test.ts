@@ -531,7 +531,7 @@ describe('graceful shutdown', () => {
     await closed
     const ctx = await openApp({ home: h.home })
     try {
-      expect(ctx.entriesFor(cid)).toHaveLength(1)
+      expect(await ctx.entriesFor(cid)).toHaveLength(1)
       expect(await ctx.blobs.has(cid)).toBe(true)
     } finally {
       await ctx.close()

@@ -9,10 +9,10 @@ const chainModule = () => import('@mintmark/app/chain')
 
 /** The offers recorded for an asset, newest last, with whether each has expired. */
 export async function listOffers(s: ServiceContext, input: { cid: string }) {
-  if (!s.app.store.getAsset(input.cid)) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${input.cid} in this log.`)
+  if (!(await s.app.store.getAsset(input.cid))) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${input.cid} in this log.`)
   const { parseOfferDocument } = await chainModule()
   const nowSeconds = BigInt(Math.floor(s.now().getTime() / 1000))
-  const offers = s.app.store.offersForAsset(input.cid).map((row) => {
+  const offers = (await s.app.store.offersForAsset(input.cid)).map((row) => {
     const doc = parseOfferDocument(JSON.parse(row.document))
     return {
       offerHash: doc.offerHash,
@@ -34,15 +34,16 @@ export async function listOffers(s: ServiceContext, input: { cid: string }) {
  */
 export async function listChains(s: ServiceContext) {
   const chains = await s.app.chains.list()
+  const cursors = await Promise.all(chains.map((c) => s.app.store.getChainCursor(c.chainId)))
   return {
-    chains: chains.map((c) => ({
+    chains: chains.map((c, k) => ({
       name: c.name,
       chainId: c.chainId,
       dev: c.dev,
       rpcUrl: c.dev ? c.rpcUrl : null,
       confirmations: c.confirmations,
       contracts: { anchor: c.contracts.anchor, licenses: c.contracts.licenses },
-      indexedTo: s.app.store.getChainCursor(c.chainId) ?? null,
+      indexedTo: cursors[k] ?? null,
     })),
   }
 }
@@ -81,8 +82,8 @@ export async function accountPurchases(s: ServiceContext, input: { address: stri
   const items: Purchase[] = []
   const indexedTo: Record<string, number | null> = {}
   for (const chain of chains) {
-    indexedTo[chain.chainId] = s.app.store.getChainCursor(chain.chainId) ?? null
-    for (const row of s.app.store.listChainEvents(chain.chainId)) {
+    indexedTo[chain.chainId] = (await s.app.store.getChainCursor(chain.chainId)) ?? null
+    for (const row of await s.app.store.listChainEvents(chain.chainId)) {
       if (row.event !== 'LicensePurchased') continue
       const args = JSON.parse(row.argsJson) as Record<string, string | number>
       if (String(args[input.role]).toLowerCase() !== want) continue
@@ -91,7 +92,7 @@ export async function accountPurchases(s: ServiceContext, input: { address: stri
         chainId: row.chainId,
         offerHash,
         tokenId: BigInt(offerHash).toString(),
-        assetCid: s.app.store.getOffer(offerHash)?.assetCid ?? null,
+        assetCid: (await s.app.store.getOffer(offerHash))?.assetCid ?? null,
         buyer: String(args.buyer),
         seller: String(args.seller),
         quantity: Number(args.quantity),

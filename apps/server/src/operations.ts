@@ -15,7 +15,7 @@ import {
 } from '@mintmark/app'
 import { MintmarkError, canonicalize, decodeLogEntry, parseContentId } from '@mintmark/core'
 import type { z } from 'zod'
-import { agentInfo } from './mcp/agents.js'
+import { agentInfoOf } from './mcp/agents.js'
 import { assetCacheFor } from './read-cache.js'
 import type { AgentPolicy } from './schemas.js'
 import type {
@@ -27,8 +27,8 @@ import type {
   searchQuerySchema,
   statementsQuerySchema,
 } from './schemas.js'
-import type { SearchIndex } from './search/search-index.js'
-import type { AgentStore } from './mcp/agents.js'
+import type { SearchState } from './search/search-index.js'
+import type { AgentState } from './mcp/agents.js'
 
 /**
  * The service methods behind the HTTP routes, over plain inputs (already validated by the route's
@@ -37,7 +37,7 @@ import type { AgentStore } from './mcp/agents.js'
  */
 export type ServiceContext = {
   app: AppContext
-  search: SearchIndex
+  search: SearchState
   appender: ReturnType<typeof createStatementAppender>
   /** The home's creator DID: the only principal that may have the server sign for it. */
   creatorDid: string
@@ -47,7 +47,7 @@ export type ServiceContext = {
   uploadsDir: string
   now: () => Date
   /** Agents, their policies and spend (docs/adr/0011-mcp-and-agent-budgets.md); absent in contexts without them. */
-  agents?: AgentStore | undefined
+  agents?: AgentState | undefined
 }
 
 export type Actor = { id: string; kind: 'anonymous' | 'apiKey' | 'did'; did?: string | undefined; scopes: readonly string[] }
@@ -63,20 +63,20 @@ export function getBundle(s: ServiceContext, input: { cid: string } & z.output<t
 }
 
 /** Ancestors and descendants of an asset, breadth-first, each edge once, up to `depth` levels and 1,000 nodes per side. */
-export function getLineage(s: ServiceContext, input: { cid: string } & z.output<typeof lineageQuerySchema>) {
+export async function getLineage(s: ServiceContext, input: { cid: string } & z.output<typeof lineageQuerySchema>) {
   const cid = parseContentId(input.cid)
-  if (!s.app.store.getAsset(cid)) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
+  if (!(await s.app.store.getAsset(cid))) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
   const depth = input.depth ?? 3
   const maxNodes = 1000
   let truncated = false
-  const walk = (next: (c: string) => { cid: string; relation: string; entryIndex: number }[]) => {
+  const walk = async (next: (c: string) => Promise<{ cid: string; relation: string; entryIndex: number }[]>) => {
     const out: { cid: string; relation: string; depth: number; via: string; entryIndex: number }[] = []
     const seen = new Set<string>([cid as string])
     let frontier: string[] = [cid]
     for (let d = 1; d <= depth && frontier.length; d++) {
       const following: string[] = []
       for (const c of frontier)
-        for (const e of next(c)) {
+        for (const e of await next(c)) {
           if (out.length >= maxNodes) {
             truncated = true
             return out
@@ -89,31 +89,35 @@ export function getLineage(s: ServiceContext, input: { cid: string } & z.output<
         }
       frontier = following
     }
-    if (frontier.length && depth > 0 && frontier.some((c) => next(c).length)) truncated = true
+    if (frontier.length && depth > 0) for (const c of frontier) if ((await next(c)).length) {
+      truncated = true
+      break
+    }
     return out
   }
-  const ancestors = walk((c) => s.app.store.parentsOf(c))
-  const descendants = walk((c) => s.app.store.childrenOf(c))
+  const ancestors = await walk((c) => s.app.store.parentsOf(c))
+  const descendants = await walk((c) => s.app.store.childrenOf(c))
   return { cid, depth, ancestors, descendants, truncated }
 }
 
-export function getCreatorStatements(s: ServiceContext, input: { did: string } & z.output<typeof statementsQuerySchema>) {
+export async function getCreatorStatements(s: ServiceContext, input: { did: string } & z.output<typeof statementsQuerySchema>) {
   const limit = input.limit ?? 50
   const after = input.cursor === undefined ? -1 : Number(input.cursor)
-  const rows = s.search.statementsBy(input.did, after, limit + 1)
+  const rows = await s.search.statementsBy(input.did, after, limit + 1)
   const page = rows.slice(0, limit)
-  const items = page.map((r) => {
-    const stored = s.app.store.getEntry(r.idx)
+  const items = []
+  for (const r of page) {
+    const stored = await s.app.store.getEntry(r.idx)
     if (!stored) throw new MintmarkError('STORE_CORRUPT', `The search index names log entry ${r.idx}, which the log does not hold.`)
     const entry = decodeLogEntry(stored.data)
-    return { logIndex: r.idx, cid: r.cid, createdAt: entry.statement.createdAt, firstClaim: !entry.prior?.length, statement: entry.statement }
-  })
+    items.push({ logIndex: r.idx, cid: r.cid, createdAt: entry.statement.createdAt, firstClaim: !entry.prior?.length, statement: entry.statement })
+  }
   const last = page[page.length - 1]
   return { creator: input.did, items, nextCursor: rows.length > limit && last ? String(last.idx) : null }
 }
 
-export function getLatestCheckpoint(s: ServiceContext) {
-  const c = s.app.store.latestCheckpoint()
+export async function getLatestCheckpoint(s: ServiceContext) {
+  const c = await s.app.store.latestCheckpoint()
   if (!c) throw new MintmarkError('CHECKPOINT_NOT_FOUND', 'The log has no checkpoint yet.')
   return {
     origin: s.app.config.logOrigin,
@@ -126,13 +130,13 @@ export function getLatestCheckpoint(s: ServiceContext) {
 }
 
 export async function getInclusionProof(s: ServiceContext, input: z.output<typeof inclusionQuerySchema>) {
-  if (input.index !== undefined && input.index >= s.app.store.size())
+  if (input.index !== undefined && input.index >= (await s.app.store.size()))
     throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${input.index}.`)
   return logProve(s.app, input.cid ?? String(input.index))
 }
 
-export function getConsistencyProof(s: ServiceContext, input: z.output<typeof consistencyQuerySchema>) {
-  const to = input.to ?? s.app.store.latestCheckpoint()?.size
+export async function getConsistencyProof(s: ServiceContext, input: z.output<typeof consistencyQuerySchema>) {
+  const to = input.to ?? (await s.app.store.latestCheckpoint())?.size
   if (to === undefined) throw new MintmarkError('CHECKPOINT_NOT_FOUND', 'The log has no checkpoint yet.')
   return logConsistency(s.app, input.from, to)
 }
@@ -145,7 +149,7 @@ export function search(s: ServiceContext, input: z.output<typeof searchQuerySche
 
 /** Registers a statement signed by its creator; the actor must be that creator. */
 export async function registerSigned(s: ServiceContext, body: unknown, actor: Actor) {
-  const { draft, statement } = prepareSignedStatement(body, { now: s.now(), store: s.app.store })
+  const { draft, statement } = await prepareSignedStatement(body, { now: s.now(), store: s.app.store })
   if (statement.creator !== actor.did)
     throw new MintmarkError('AUTH_FORBIDDEN', 'A principal may only register statements it created (statement.creator must be the caller’s DID).', {
       fields: ['statement.creator'],
@@ -164,8 +168,8 @@ export async function registerFile(s: ServiceContext, input: { file: string; tem
   if (done) return { cid: done.cid, logIndex: done.logIndex, leafHash: done.leafHash, creator: s.creatorDid, created: true, sha256: done.sha256, size: done.size, mediaType: done.mediaType }
   const skipped = result.skipped[0]
   if (!skipped) throw new MintmarkError('INTERNAL', 'Register returned no result for the upload.')
-  const existing = s.app.store.entriesForAsset(skipped.cid).find((e) => e.creator === s.creatorDid)
-  const asset = s.app.store.getAsset(skipped.cid)
+  const existing = (await s.app.store.entriesForAsset(skipped.cid)).find((e) => e.creator === s.creatorDid)
+  const asset = await s.app.store.getAsset(skipped.cid)
   if (!existing || !asset) throw new MintmarkError('INTERNAL', 'Register skipped an asset that the log does not hold.')
   return {
     cid: skipped.cid,
@@ -212,15 +216,15 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 /** An agent's policy and today's spend (admin). */
-export function getAgent(s: ServiceContext, input: { agent: string }) {
+export async function getAgent(s: ServiceContext, input: { agent: string }) {
   if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
-  return agentInfo(s.agents, input.agent, s.now())
+  return agentInfoOf(s.agents, input.agent, s.now())
 }
 
 /** Replaces an agent's policy (admin). */
-export function setAgentPolicyOp(s: ServiceContext, input: { agent: string; policy: AgentPolicy }) {
+export async function setAgentPolicyOp(s: ServiceContext, input: { agent: string; policy: AgentPolicy }) {
   if (!s.agents) throw new MintmarkError('AGENT_NOT_FOUND', 'This service has no agents.')
-  if (!s.agents.get(input.agent)) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${input.agent} in this home.`)
-  s.agents.setPolicy(input.agent, input.policy, s.now())
-  return agentInfo(s.agents, input.agent, s.now())
+  if (!(await s.agents.get(input.agent))) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${input.agent} in this home.`)
+  await s.agents.setPolicy(input.agent, input.policy, s.now())
+  return agentInfoOf(s.agents, input.agent, s.now())
 }

@@ -124,10 +124,10 @@ describe('createAssetCache', () => {
   beforeAll(async () => {
     env = await makeHome()
     app = await openApp({ home: env.home })
-    const appender = createStatementAppender({ store: app.store })
+    const appender = createStatementAppender({ store: { appendEntries: app.appendEntries } })
     append = async (who, bytes) => {
       const signed = await signedStatementFor(who, bytes)
-      await appender.append(prepareSignedStatement(signed, { now: new Date(), store: app.store }).draft)
+      await appender.append((await prepareSignedStatement(signed, { now: new Date(), store: app.store })).draft)
       return signed.statement.asset.cid
     }
   })
@@ -176,7 +176,7 @@ describe('createAssetCache', () => {
     expect(cache.peek(cid)).toBeDefined()
     await append(bob, rand(202))
     expect(cache.peek(cid)).toBeUndefined()
-    expect((await cache.get(cid)).record.log.treeSize).toBe(app.store.size())
+    expect((await cache.get(cid)).record.log.treeSize).toBe(await app.store.size())
   })
 
   it('is bounded by entries and by bytes, least recently used out first', async () => {

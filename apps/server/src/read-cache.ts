@@ -21,7 +21,7 @@ import { type AppContext, showAsset } from '@mintmark/app'
  * Bounded: at most `maxEntries` records and `maxBytes` of JSON; the least recently used go first.
  */
 export type AssetView = {
-  record: ReturnType<typeof showAsset>
+  record: Awaited<ReturnType<typeof showAsset>>
   contentStored: boolean
   /** The JSON the route answers: `{...record, contentStored}`. */
   body: Buffer
@@ -78,19 +78,16 @@ export function createAssetCache(app: AppContext, options: { maxEntries?: number
   }
 
   /** The record with the checkpoint covering its first claim, when it had none and one was signed since. */
-  function withCheckpoint(record: Slot['record']): Slot['record'] {
+  function withCheckpoint(record: Slot['record'], covering: (index: number) => { size: number } | undefined): Slot['record'] {
     const first = record.claims[0]
     if (record.log.checkpointSize !== null || !first) return record
-    const covering = app.store.checkpointCovering(first.logIndex)
-    return covering ? { ...record, log: { ...record.log, checkpointSize: covering.size } } : record
+    const c = covering(first.logIndex)
+    return c ? { ...record, log: { ...record.log, checkpointSize: c.size } } : record
   }
 
-  /** The slot when it is fresh, or a fresh one derived from it without I/O beyond SQLite; else undefined. */
-  function fresh(cid: string): Slot | undefined {
-    const s = slots.get(cid)
-    if (!s || s.size !== app.store.size()) return undefined
+  /** A slot still current at this log size, used again (with a checkpoint found since, if any). */
+  function reuse(cid: string, s: Slot, record: Slot['record']): Slot {
     if (!s.contentStored && now() - s.checkedAt >= negativeTtlMs) recheckContent(cid, s)
-    const record = withCheckpoint(s.record)
     if (record !== s.record) return put(cid, view(s.size, record, s.contentStored, s.checkedAt))
     // Most recently used last: re-inserting keeps the Map in LRU order.
     slots.delete(cid)
@@ -99,17 +96,27 @@ export function createAssetCache(app: AppContext, options: { maxEntries?: number
   }
 
   return {
-    /** A fresh cached view, synchronously, or undefined (then call `get`). `cid` is the raw path segment. */
+    /**
+     * A fresh cached view, synchronously, or undefined (then call `get`). `cid` is the raw path
+     * segment. Only on the embedded SQLite store, whose reads are synchronous; on PostgreSQL
+     * every answer goes through `get`.
+     */
     peek(cid: string): AssetView | undefined {
-      return fresh(cid)
+      const sqlite = app.sqlite
+      const s = slots.get(cid)
+      if (!sqlite || !s || s.size !== sqlite.size()) return undefined
+      return reuse(cid, s, withCheckpoint(s.record, (i) => sqlite.checkpointCovering(i)))
     },
     /** The view of an asset, built when missing or stale. @throws `CID_INVALID`, `ASSET_NOT_FOUND`. */
     async get(cid: string): Promise<AssetView> {
-      const hit = fresh(cid)
-      if (hit) return hit
-      const size = app.store.size()
+      const size = await app.store.size()
       const old = slots.get(cid)
-      const record = old && old.size === size ? withCheckpoint(old.record) : showAsset(app, cid)
+      if (old && old.size === size) {
+        const first = old.record.claims[0]
+        const covering = old.record.log.checkpointSize === null && first ? await app.store.checkpointCovering(first.logIndex) : undefined
+        return reuse(cid, old, withCheckpoint(old.record, () => covering))
+      }
+      const record = await showAsset(app, cid)
       const checkedAt = now()
       const contentStored = old?.contentStored === true || (await app.blobs.has(record.asset.cid))
       return put(cid, view(size, record, contentStored, checkedAt))

@@ -120,8 +120,8 @@ export const maxTemplateHeaderBytes = 48 * 1024
 
 /** The route table: every HTTP route, its schemas, auth rule, body limit and rate-limit bucket. */
 export type MetaHandlers = {
-  health: () => z.output<typeof healthSchema>
-  metrics: () => string
+  health: () => z.output<typeof healthSchema> | Promise<z.output<typeof healthSchema>>
+  metrics: () => string | Promise<string>
   openapi: () => unknown
   docs: () => string
 }
@@ -204,7 +204,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       responses: { 200: { description: 'Content', schema: bytesSchema, contentType: 'application/octet-stream' }, ...problems(400, 404, 429, 500) },
       async handler(req, s) {
         const { cid } = req.params as { cid: string }
-        const asset = s.app.store.getAsset(cid)
+        const asset = await s.app.store.getAsset(cid)
         const bytes = await s.app.blobs.get(cid)
         return new Response(bytes, {
           headers: {
@@ -228,7 +228,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       bucket: 'heavyRead',
       query: lineageQuerySchema,
       responses: { 200: { description: 'Lineage', schema: lineageResultSchema }, ...problems(400, 404, 429) },
-      handler: async (req, s) => ok(ops.getLineage(s, { ...(req.params as { cid: string }), ...(req.query as z.output<typeof lineageQuerySchema>) })),
+      handler: async (req, s) => ok(await ops.getLineage(s, { ...(req.params as { cid: string }), ...(req.query as z.output<typeof lineageQuerySchema>) })),
     },
     {
       operationId: 'verify',
@@ -263,7 +263,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: didParamsSchema,
       query: statementsQuerySchema,
       responses: { 200: { description: 'Statements', schema: statementsResultSchema }, ...problems(400, 429) },
-      handler: async (req, s) => ok(ops.getCreatorStatements(s, { ...(req.params as { did: string }), ...(req.query as z.output<typeof statementsQuerySchema>) })),
+      handler: async (req, s) => ok(await ops.getCreatorStatements(s, { ...(req.params as { did: string }), ...(req.query as z.output<typeof statementsQuerySchema>) })),
     },
     {
       operationId: 'getOffers',
@@ -319,7 +319,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: emptySchema,
       query: emptySchema,
       responses: { 200: { description: 'Checkpoint', schema: checkpointSchema }, ...problems(404, 429) },
-      handler: async (_req, s) => ok(ops.getLatestCheckpoint(s)),
+      handler: async (_req, s) => ok(await ops.getLatestCheckpoint(s)),
     },
     {
       operationId: 'getInclusionProof',
@@ -347,7 +347,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: emptySchema,
       query: consistencyQuerySchema,
       responses: { 200: { description: 'Consistency proof', schema: consistencyProofSchema }, ...problems(400, 404, 429) },
-      handler: async (req, s) => ok(ops.getConsistencyProof(s, req.query as z.output<typeof consistencyQuerySchema>)),
+      handler: async (req, s) => ok(await ops.getConsistencyProof(s, req.query as z.output<typeof consistencyQuerySchema>)),
     },
     {
       operationId: 'search',
@@ -361,7 +361,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: emptySchema,
       query: searchQuerySchema,
       responses: { 200: { description: 'One page of results', schema: searchResultSchema }, ...problems(400, 429) },
-      handler: async (req, s) => ok(ops.search(s, req.query as z.output<typeof searchQuerySchema>)),
+      handler: async (req, s) => ok(await ops.search(s, req.query as z.output<typeof searchQuerySchema>)),
     },
     {
       operationId: 'getAgent',
@@ -375,7 +375,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: agentParamsSchema,
       query: emptySchema,
       responses: { 200: { description: 'Agent', schema: agentInfoSchema }, ...problems(400, 401, 403, 404, 429) },
-      handler: async (req, s) => ok(ops.getAgent(s, req.params as { agent: string })),
+      handler: async (req, s) => ok(await ops.getAgent(s, req.params as { agent: string })),
     },
     {
       operationId: 'setAgentPolicy',
@@ -393,7 +393,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       async handler(req, s) {
         if (req.body.kind !== 'json') throw new MintmarkError('INPUT_INVALID', 'Send the policy as application/json.')
         const policy = parseWith(agentPolicySchema, req.body.value, 'INPUT_INVALID', 'The policy does not match the schema.')
-        return ok(ops.setAgentPolicyOp(s, { agent: (req.params as { agent: string }).agent, policy }))
+        return ok(await ops.setAgentPolicyOp(s, { agent: (req.params as { agent: string }).agent, policy }))
       },
     },
     {
@@ -409,7 +409,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       query: emptySchema,
       responses: { 200: { description: 'Serving', schema: healthSchema }, 503: { description: 'Draining', schema: healthSchema } },
       async handler() {
-        const h = meta.health()
+        const h = await meta.health()
         return ok(h, h.status === 'ok' ? 200 : 503)
       },
     },
@@ -425,7 +425,7 @@ export function createRoutes(limits: RouteLimits = defaultRouteLimits, meta: Met
       params: emptySchema,
       query: emptySchema,
       responses: { 200: { description: 'Prometheus text format 0.0.4', schema: textSchema, contentType: 'text/plain; version=0.0.4' } },
-      handler: async () => new Response(meta.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
+      handler: async () => new Response(await meta.metrics(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }),
     },
     {
       operationId: 'openapi',

@@ -258,6 +258,10 @@ export const healthSchema = z.object({
     )
     .optional()
     .describe('The background workers (anchorer, chain indexer) when this process runs them.'),
+  sequencer: z
+    .object({ role: z.enum(['stopped', 'candidate', 'holder']), epoch: z.int().nullable() })
+    .optional()
+    .describe('PostgreSQL: this node’s sequencer; the holder appends queued registrations and signs checkpoints.'),
 })
 export const textSchema = z.string()
 export const bytesSchema = z.string().meta({ format: 'binary' })

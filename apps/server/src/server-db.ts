@@ -59,19 +59,16 @@ export function openServerDb(file: string) {
 
   return {
     createKey(p: { principal: string; scopes: readonly ApiKeyScope[]; expiresAt?: string | undefined; now: Date }): { id: string; token: string } {
-      const id = randomBytes(9).toString('base64url')
-      const secret = randomBytes(32).toString('base64url')
-      q.insertKey.run(id, hashSecret(secret), p.principal, JSON.stringify([...new Set(p.scopes)]), p.now.toISOString(), p.expiresAt ?? null)
-      return { id, token: `mm_${id}_${secret}` }
+      const k = newApiKey()
+      q.insertKey.run(k.id, k.secretHash, p.principal, JSON.stringify([...new Set(p.scopes)]), p.now.toISOString(), p.expiresAt ?? null)
+      return { id: k.id, token: k.token }
     },
     /** The key a bearer token names, when the secret matches; undefined otherwise (constant-time compare). */
     checkToken(token: string): ApiKeyRecord | undefined {
-      const m = /^mm_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/.exec(token)
-      if (!m) return undefined
-      const row = q.key.get(m[1]) as KeyRow | undefined
-      if (!row) return undefined
-      const actual = hashSecret(m[2] as string)
-      if (actual.length !== row.secret_hash.length || !timingSafeEqual(actual, row.secret_hash)) return undefined
+      const t = parseApiToken(token)
+      if (!t) return undefined
+      const row = q.key.get(t.id) as KeyRow | undefined
+      if (!row || !sameSecretHash(t.secretHash, row.secret_hash)) return undefined
       return { id: row.id, principal: row.principal, scopes: JSON.parse(row.scopes) as ApiKeyScope[], createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at }
     },
     revokeKey(id: string, now: Date): boolean {
@@ -91,6 +88,63 @@ export function openServerDb(file: string) {
       db.close()
     },
   }
+}
+
+/**
+ * The server's state behind one async interface, with the names of {@link ServerDb}'s methods:
+ * the SQLite file (through {@link toServerState}) or PostgreSQL (`createPostgresServerState` in
+ * state/postgres-server-state.ts), so several API nodes share keys and idempotency records.
+ */
+export type ServerState = {
+  createKey(p: { principal: string; scopes: readonly ApiKeyScope[]; expiresAt?: string | undefined; now: Date }): Promise<{ id: string; token: string }>
+  /** The key a bearer token names, when the secret matches; undefined otherwise (constant-time compare). */
+  checkToken(token: string): Promise<ApiKeyRecord | undefined>
+  /** Revokes a key once; false when it is unknown or already revoked. */
+  revokeKey(id: string, now: Date): Promise<boolean>
+  getIdempotency(principal: string, key: string): Promise<IdempotencyRecord | undefined>
+  /** Stores a response for (principal, key); the first one stored is kept. */
+  putIdempotency(principal: string, key: string, r: IdempotencyRecord): Promise<void>
+  /** Drops records created before `before` (ISO time). */
+  pruneIdempotency(before: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** The SQLite server database seen through {@link ServerState}; closing it closes the file. */
+export function toServerState(db: ServerDb): ServerState {
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  return {
+    createKey: (p) => run(() => db.createKey(p)),
+    checkToken: (token) => run(() => db.checkToken(token)),
+    revokeKey: (id, now) => run(() => db.revokeKey(id, now)),
+    getIdempotency: (principal, key) => run(() => db.getIdempotency(principal, key)),
+    putIdempotency: (principal, key, r) => run(() => db.putIdempotency(principal, key, r)),
+    pruneIdempotency: (before) => run(() => db.pruneIdempotency(before)),
+    close: () => run(() => db.close()),
+  }
+}
+
+/** A fresh API key: its id, the token handed out once, and the hash of its secret that is stored. @internal */
+export function newApiKey(): { id: string; token: string; secretHash: Buffer } {
+  const id = randomBytes(9).toString('base64url')
+  const secret = randomBytes(32).toString('base64url')
+  return { id, token: `mm_${id}_${secret}`, secretHash: hashSecret(secret) }
+}
+
+/** The key id and secret hash a token carries; undefined when it is not shaped like one. @internal */
+export function parseApiToken(token: string): { id: string; secretHash: Buffer } | undefined {
+  const m = /^mm_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/.exec(token)
+  return m ? { id: m[1] as string, secretHash: hashSecret(m[2] as string) } : undefined
+}
+
+/** Constant-time comparison of two secret hashes. @internal */
+export function sameSecretHash(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b)
 }
 
 function hashSecret(secret: string): Buffer {

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { promises as fsp, readFileSync } from 'node:fs'
 import { type IncomingMessage, type Server, type ServerResponse, createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import path from 'node:path'
 import { getRequestListener } from '@hono/node-server'
-import { type AppContext, createStatementAppender, openApp } from '@mintmark/app'
+import { type AppContext, createStatementAppender, homePaths, openApp, readConfig, resolveDatabaseConfig } from '@mintmark/app'
 import { MintmarkError, isDid, parseJson } from '@mintmark/core'
 import { Hono } from 'hono'
 import pino from 'pino'
@@ -27,9 +28,9 @@ import {
   maxTemplateHeaderBytes,
 } from './routes.js'
 import { assetCacheFor, etagMatches } from './read-cache.js'
-import { catchUpSearchIndex, createSearchIndex } from './search/search-index.js'
-import { type ApiKeyScope, openServerDb, serverDbPath } from './server-db.js'
-import { openAgentStore } from './mcp/agents.js'
+import { openAgentState, openSearchState, openServerState } from './open-state.js'
+import { catchUpSearchIndex } from './search/search-index.js'
+import { type ApiKeyScope, type ServerState, openServerDb, serverDbPath, toServerState } from './server-db.js'
 import { createMcpHttpHandler } from './mcp/http.js'
 import { createWebApp } from './http/web-app.js'
 import { type WorkerOptions, type Workers, startWorkers } from './workers.js'
@@ -91,14 +92,25 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export async function createServer(options: CreateServerOptions): Promise<MintmarkServer> {
   const now = options.now ?? (() => new Date())
   const logger = options.logger ?? pino({ level: options.logLevel ?? 'info', base: { service: 'mintmark-server' } })
-  const app: AppContext = await openApp({ home: options.home, passphrase: options.passphrase })
+  // PostgreSQL: every node runs a sequencer at once; one holds the role (appends, signs checkpoints).
+  const app: AppContext = await openApp({
+    home: options.home,
+    passphrase: options.passphrase,
+    startSequencer: true,
+    onSequencerEvent: (e) => {
+      if (e.type === 'sequencer:error') logger.warn({ err: e.error }, 'sequencer error')
+      else if (e.type === 'sequencer:role:acquired' || e.type === 'sequencer:role:lost' || e.type === 'sequencer:role:released') logger.info({ event: e.type, ...e }, 'sequencer role')
+    },
+  })
   const root = app.home
-  const uploadsDir = path.join(root, 'uploads')
+  // Nodes on PostgreSQL may share one home: each keeps its uploads in a directory of its own.
+  const uploadsDir = app.database === 'sqlite' ? path.join(root, 'uploads') : path.join(root, 'uploads', `node-${hostname()}-${process.pid}`)
   // Uploads of a previous process were never acknowledged: drop them.
   await fsp.rm(uploadsDir, { recursive: true, force: true })
   await fsp.mkdir(uploadsDir, { recursive: true, mode: 0o700 })
-  const db = openServerDb(serverDbPath(root))
-  const search = createSearchIndex({ path: path.join(root, 'search.sqlite') })
+  // On PostgreSQL every node shares the server's tables (keys, idempotency, search) in the database.
+  const db = await openServerState(app)
+  const search = await openSearchState(app)
   const creatorDid = (await app.getSigner()).did
 
   // Search catch-up, coalesced: a call made while a run is under way is covered by the next run.
@@ -123,21 +135,28 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   // Checkpoints: every `everyMs` when the log grew, and when `everyEntries` accumulated.
   let checkpointing = false
   const checkpointIfGrown = (minGrowth: number) => {
-    const last = app.store.latestCheckpoint()?.size ?? 0
-    if (checkpointing || app.store.size() - last < minGrowth) return
+    if (checkpointing) return
     checkpointing = true
-    app
-      .issueCheckpoint()
+    ;(async () => {
+      const last = (await app.store.latestCheckpoint())?.size ?? 0
+      if ((await app.store.size()) - last >= minGrowth) await app.issueCheckpoint()
+    })()
       .catch((error: unknown) => logger.error({ err: error }, 'checkpoint failed'))
       .finally(() => {
         checkpointing = false
       })
   }
+  // On PostgreSQL only the sequencer holder signs, by the same policy, in its append transaction.
+  const signsCheckpoints = app.database === 'sqlite'
   const checkpointTimer = setInterval(() => checkpointIfGrown(1), Math.max(50, app.config.checkpoint.everyMs))
   checkpointTimer.unref()
-  const appender = createStatementAppender({ store: app.store, onCommitted: () => checkpointIfGrown(app.config.checkpoint.everyEntries) })
+  if (!signsCheckpoints) clearInterval(checkpointTimer)
+  const appender = createStatementAppender({
+    store: { appendEntries: app.appendEntries },
+    onCommitted: () => (signsCheckpoints ? checkpointIfGrown(app.config.checkpoint.everyEntries) : undefined),
+  })
 
-  const agents = openAgentStore(root)
+  const agents = await openAgentState(app)
   const service: ServiceContext = { app, search, appender, creatorDid, catchUp, uploadsDir, now, agents }
   const limits: RouteLimits = { ...defaultRouteLimits, ...options.limits }
   const limiter = createRateLimiter({ ...defaultBuckets, ...options.rateLimits })
@@ -146,7 +165,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   const nonces = createNonceCache({ windowSeconds, startedAt })
   const metrics = createMetrics()
   metrics.gauge('mintmark_log_size', 'Entries in the transparency log.', () => app.store.size())
-  metrics.gauge('mintmark_log_checkpoint_size', 'Tree size of the latest signed checkpoint.', () => app.store.latestCheckpoint()?.size ?? 0)
+  metrics.gauge('mintmark_log_checkpoint_size', 'Tree size of the latest signed checkpoint.', async () => (await app.store.latestCheckpoint())?.size ?? 0)
   metrics.gauge('mintmark_search_indexed_entries', 'Log entries the search index has caught up with.', () => search.cursor())
   metrics.gauge('mintmark_search_assets', 'Assets in the search index.', () => search.size())
   metrics.gauge('process_resident_memory_bytes', 'Resident memory.', () => process.memoryUsage.rss())
@@ -163,12 +182,13 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   let doc: ReturnType<typeof createOpenApiDocument> | undefined
   let html: string | undefined
   const routes = createRoutes(limits, {
-    health: () => ({
+    health: async () => ({
       status: draining ? 'draining' : 'ok',
-      logSize: app.store.size(),
-      searchIndexed: search.cursor(),
+      logSize: await app.store.size(),
+      searchIndexed: await search.cursor(),
       uptimeSeconds: (Date.now() - bootTime) / 1000,
       ...(workers ? { workers: workers.status() } : {}),
+      ...(app.sequencer ? { sequencer: { role: app.sequencer.status().role, epoch: app.sequencer.status().epoch ?? null } } : {}),
     }),
     metrics: () => metrics.render(),
     openapi: () => (doc ??= createOpenApiDocument(routes, { version, serverUrl: options.publicUrl })),
@@ -198,7 +218,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     let principal: string | undefined
     try {
       if (draining) throw new MintmarkError('SERVICE_UNAVAILABLE', 'The server is shutting down.')
-      principal = bearerPrincipal(c.req.raw)
+      principal = await bearerPrincipal(c.req.raw)
       const wait = limiter.take('read', principal, Date.now())
       if (wait > 0) return finish('POST', '/mcp', started, problemFor(new MintmarkError('RATE_LIMITED', `Too many requests; retry in ${wait} s.`), { 'retry-after': String(wait) }), principal)
       return finish('POST', '/mcp', started, await mcpHandler(c.req.raw), principal)
@@ -212,11 +232,11 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   })
 
   /** The principal of the bearer API key (any scope); AUTH_REQUIRED / AUTH_INVALID otherwise. */
-  function bearerPrincipal(request: Request): string {
+  async function bearerPrincipal(request: Request): Promise<string> {
     const authz = request.headers.get('authorization')
     if (authz === null) throw new MintmarkError('AUTH_REQUIRED', 'The MCP endpoint needs an agent’s API key (Authorization: Bearer …).')
     const m = /^Bearer[ ]+(\S{1,200})$/i.exec(authz.trim())
-    const key = m ? db.checkToken(m[1] as string) : undefined
+    const key = m ? await db.checkToken(m[1] as string) : undefined
     if (!key) throw new MintmarkError('AUTH_INVALID', 'The API key is not valid.')
     if (key.revokedAt) throw new MintmarkError('AUTH_INVALID', 'The API key was revoked.')
     if (key.expiresAt && Date.parse(key.expiresAt) <= now().getTime()) throw new MintmarkError('AUTH_INVALID', 'The API key has expired.')
@@ -264,13 +284,13 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   }
 
   /** Who is calling, per the route's auth rule; throws AUTH_* / HTTP_SIGNATURE_* errors. */
-  function authenticate(route: RouteDefinition, request: Request, incoming: IncomingMessage | undefined): { actor: Actor; nonce?: { did: string; nonce: string } } {
+  async function authenticate(route: RouteDefinition, request: Request, incoming: IncomingMessage | undefined): Promise<{ actor: Actor; nonce?: { did: string; nonce: string } }> {
     const anonymous: Actor = { id: `ip:${clientAddress(incoming)}`, kind: 'anonymous', scopes: [] }
     if (route.auth.type === 'public') return { actor: anonymous }
     const authz = request.headers.get('authorization')
     if (authz !== null) {
       const m = /^Bearer[ ]+(\S{1,200})$/i.exec(authz.trim())
-      const key = m ? db.checkToken(m[1] as string) : undefined
+      const key = m ? await db.checkToken(m[1] as string) : undefined
       if (!key) throw new MintmarkError('AUTH_INVALID', 'The API key is not valid.')
       if (key.revokedAt) throw new MintmarkError('AUTH_INVALID', 'The API key was revoked.')
       if (key.expiresAt && Date.parse(key.expiresAt) <= now().getTime()) throw new MintmarkError('AUTH_INVALID', 'The API key has expired.')
@@ -330,7 +350,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     let principal: string | undefined
     try {
       if (draining) throw new MintmarkError('SERVICE_UNAVAILABLE', 'The server is shutting down.')
-      const { actor, nonce } = authenticate(route, request, incoming)
+      const { actor, nonce } = await authenticate(route, request, incoming)
       principal = actor.id
       const wait = limiter.take(route.bucket, actor.id, Date.now())
       if (wait > 0) return finish(request.method, route.path, started, problemFor(new MintmarkError('RATE_LIMITED', `Too many requests in the ${route.bucket} bucket; retry in ${wait} s.`), { 'retry-after': String(wait) }), principal, reqId)
@@ -411,7 +431,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         requestHash = createHash('sha256')
           .update(`${request.method} ${url.pathname}${url.search}\n${request.headers.get('content-type') ?? ''}\n${request.headers.get('mintmark-template') ?? ''}\n${rawDigest?.toString('hex') ?? ''}`)
           .digest('hex')
-        const previous = db.getIdempotency(actor.id, idemKey)
+        const previous = await db.getIdempotency(actor.id, idemKey)
         if (previous) {
           if (previous.requestHash !== requestHash)
             throw new MintmarkError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { fields: ['idempotency-key'] })
@@ -432,7 +452,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         response.headers.forEach((v, k) => {
           headers[k] = v
         })
-        db.putIdempotency(actor.id, idemKey, { requestHash, status: response.status, headers, body: text, createdAt: now().toISOString() })
+        await db.putIdempotency(actor.id, idemKey, { requestHash, status: response.status, headers, body: text, createdAt: now().toISOString() })
         response = new Response(text, { status: response.status, headers })
       }
       return finish(request.method, route.path, started, response, principal, reqId)
@@ -488,11 +508,7 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   let closing: Promise<void> | undefined
   const drainTimeoutMs = options.drainTimeoutMs ?? 30_000
   const pruneTimer = setInterval(() => {
-    try {
-      db.pruneIdempotency(new Date(now().getTime() - 24 * 3600_000).toISOString())
-    } catch (error) {
-      logger.warn({ err: error }, 'idempotency prune failed')
-    }
+    db.pruneIdempotency(new Date(now().getTime() - 24 * 3600_000).toISOString()).catch((error: unknown) => logger.warn({ err: error }, 'idempotency prune failed'))
   }, 3600_000)
   pruneTimer.unref()
 
@@ -551,15 +567,16 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
         await workers?.stop()
         await catchUp()
         try {
-          const last = app.store.latestCheckpoint()?.size ?? 0
-          if (app.store.size() > last) await app.issueCheckpoint()
+          const last = (await app.store.latestCheckpoint())?.size ?? 0
+          if (signsCheckpoints && (await app.store.size()) > last) await app.issueCheckpoint()
         } catch (error) {
           logger.error({ err: error }, 'final checkpoint failed')
         }
-        search.close()
-        db.close()
-        agents.close()
+        await search.close()
+        await db.close()
+        await agents.close()
         await app.close()
+        if (app.database !== 'sqlite') await fsp.rm(uploadsDir, { recursive: true, force: true }).catch(() => {})
         logger.info('closed')
       })()
       return closing
@@ -586,20 +603,33 @@ export async function startServer(options: CreateServerOptions & { port?: number
 export async function createApiKey(p: { home: string; principal: string; scopes: readonly ApiKeyScope[]; expiresAt?: Date | undefined }): Promise<{ id: string; token: string }> {
   if (!isDid(p.principal)) throw new MintmarkError('DID_INVALID', 'An API key principal must be a DID.')
   if (!p.scopes.length) throw new MintmarkError('USAGE_INVALID', 'An API key needs at least one scope.')
-  const db = openServerDb(serverDbPath(p.home))
-  try {
-    return db.createKey({ principal: p.principal, scopes: p.scopes, expiresAt: p.expiresAt?.toISOString(), now: new Date() })
-  } finally {
-    db.close()
-  }
+  return withServerState(p.home, (db) => db.createKey({ principal: p.principal, scopes: p.scopes, expiresAt: p.expiresAt?.toISOString(), now: new Date() }))
 }
 
 /** Revokes an API key by id; true when it was active. */
 export async function revokeApiKey(p: { home: string; id: string }): Promise<boolean> {
-  const db = openServerDb(serverDbPath(p.home))
+  return withServerState(p.home, (db) => db.revokeKey(p.id, new Date()))
+}
+
+async function withServerState<T>(home: string, fn: (db: ServerState) => Promise<T>): Promise<T> {
+  const config = await readConfig(homePaths(home).config)
+  if (resolveDatabaseConfig(config.database, process.env).type === 'sqlite') {
+    const db = toServerState(openServerDb(serverDbPath(home)))
+    try {
+      return await fn(db)
+    } finally {
+      await db.close()
+    }
+  }
+  const app = await openApp({ home })
   try {
-    return db.revokeKey(p.id, new Date())
+    const db = await openServerState(app)
+    try {
+      return await fn(db)
+    } finally {
+      await db.close()
+    }
   } finally {
-    db.close()
+    await app.close()
   }
 }

@@ -36,10 +36,19 @@ export type Workers = {
 export function startWorkers(p: { app: AppContext; logger: pino.Logger; metrics: ReturnType<typeof createMetrics>; options?: WorkerOptions | undefined }): Workers {
   const { app, logger } = p
   const chain = () => import('@mintmark/app/chain')
-  let anchoredSize = anchoredOnEveryChain(app)
+  let anchoredSize = 0
+  // Read once at start; the anchorer's first run waits for it.
+  const initial = anchoredOnEveryChain(app).then(
+    (size) => {
+      anchoredSize = Math.max(anchoredSize, size)
+    },
+    (error: unknown) => logger.error({ err: error }, 'reading the anchors failed'),
+  )
 
   const anchorer = loop('anchorer', p.options?.anchorEveryMs ?? 30_000, async () => {
-    const size = app.store.size()
+    await initial
+    if (!holdsSequencer(app)) return
+    const size = await app.store.size()
     if (size === 0 || size <= anchoredSize) return
     const { anchor } = await chain()
     const result = await anchor(app)
@@ -47,6 +56,7 @@ export function startWorkers(p: { app: AppContext; logger: pino.Logger; metrics:
     logger.info({ treeSize: result.checkpoint.size, chains: result.chains.map((c) => ({ chain: c.chain, status: c.status, block: c.blockNumber })) }, 'anchored')
   })
   const indexer = loop('indexer', p.options?.indexEveryMs ?? 5_000, async () => {
+    if (!holdsSequencer(app)) return
     const { syncChainIndex } = await chain()
     const result = await syncChainIndex(app)
     const failed = result.chains.find((c) => !c.ok)
@@ -116,9 +126,17 @@ export function startWorkers(p: { app: AppContext; logger: pino.Logger; metrics:
   }
 }
 
+/**
+ * PostgreSQL: the anchorer and the indexer run on the sequencer holder only, so N nodes do not
+ * send the same anchor N times or race on the chain index; on SQLite there is one process.
+ */
+function holdsSequencer(app: AppContext): boolean {
+  return !app.sequencer || app.sequencer.status().role === 'holder'
+}
+
 /** The largest tree size included on every chain the store knows anchors for (0 when none). */
-function anchoredOnEveryChain(app: AppContext): number {
+async function anchoredOnEveryChain(app: AppContext): Promise<number> {
   const best = new Map<number, number>()
-  for (const a of app.store.listAnchors()) if (a.status !== 'pending') best.set(a.chainId, Math.max(best.get(a.chainId) ?? 0, a.treeSize))
+  for (const a of await app.store.listAnchors()) if (a.status !== 'pending') best.set(a.chainId, Math.max(best.get(a.chainId) ?? 0, a.treeSize))
   return best.size ? Math.min(...best.values()) : 0
 }

@@ -1,20 +1,21 @@
 import type { AnchorRecord, AnchorStateStore } from '@mintmark/chain'
 import { type Anchor, type Clock, isErrorCode } from '@mintmark/core'
-import type { AnchorRow, SqliteStore } from '@mintmark/storage'
+import type { AnchorRow } from '@mintmark/storage'
+import type { AsyncStore } from '@mintmark/storage'
 import type { Address, Hash, Hex } from 'viem'
 
 /** The chain package's anchorer state, kept in the store's `anchors` table. */
-export function createStoreAnchorState(store: Pick<SqliteStore, 'getAnchor' | 'putAnchor' | 'listAnchors'>, clock: Clock): AnchorStateStore {
+export function createStoreAnchorState(store: Pick<AsyncStore, 'getAnchor' | 'putAnchor' | 'listAnchors'>, clock: Clock): AnchorStateStore {
   return {
     async get(chainId, treeSize) {
-      const row = store.getAnchor(chainId, treeSize)
+      const row = await store.getAnchor(chainId, treeSize)
       return row && toRecord(row)
     },
     async put(record) {
-      store.putAnchor(toRow(record, clock.now().toISOString()))
+      await store.putAnchor(toRow(record, clock.now().toISOString()))
     },
     async list({ chainId, status }) {
-      return store.listAnchors({ chainId, status }).map(toRecord)
+      return (await store.listAnchors({ chainId, status })).map(toRecord)
     },
   }
 }

@@ -96,9 +96,9 @@ export async function anchor(ctx: AppContext, parameters: AnchorParameters = {})
     const results = await anchorer.submit({
       treeSize: checkpoint.size,
       rootHash: checkpoint.rootHash,
-      consistencyProofFrom: (oldSize) => {
+      consistencyProofFrom: async (oldSize) => {
         const plan = consistencyProofPlan(oldSize, checkpoint.size)
-        return plan.assemble(ctx.store.getNodes(plan.nodes))
+        return plan.assemble(await ctx.store.getNodes(plan.nodes))
       },
     })
     for (const r of results) {
@@ -112,12 +112,13 @@ export async function anchor(ctx: AppContext, parameters: AnchorParameters = {})
     }
   }
 
-  const out: AnchorChainResult[] = chains.map((chain) => {
+  const out: AnchorChainResult[] = []
+  for (const chain of chains) {
     const p = ready.find((r) => r.chain.chainId === chain.chainId)
-    const row = ctx.store.getAnchor(chain.chainId, checkpoint.size)
+    const row = await ctx.store.getAnchor(chain.chainId, checkpoint.size)
     const previousSize = p?.previousSize ?? 0
     const sent = previousSize > 0 && previousSize < checkpoint.size
-    return {
+    out.push({
       chain: chain.name,
       chainId: chain.chainId,
       treeSize: checkpoint.size,
@@ -129,8 +130,8 @@ export async function anchor(ctx: AppContext, parameters: AnchorParameters = {})
       txHash: row?.txHash ?? null,
       blockNumber: row?.blockNumber ?? null,
       blockHash: row?.blockHash ?? null,
-    }
-  })
+    })
+  }
 
   const [first, ...more] = failures
   if (first) {
@@ -171,12 +172,12 @@ export type ChainStatusReturnType = {
 /** What each chain holds of this log, next to the local latest checkpoint and the anchors table. */
 export async function chainStatus(ctx: AppContext, parameters: AnchorParameters = {}): Promise<ChainStatusReturnType> {
   const logId = logIdFromVerifierKey(ctx.logKey)
-  const latest = ctx.store.latestCheckpoint()
+  const latest = await ctx.store.latestCheckpoint()
   const local = latest ? { size: latest.size, rootHash: Buffer.from(latest.rootHash).toString('hex') } : null
   const chains = await ctx.chains.list(parameters.chains)
   const statuses = await Promise.all(
     chains.map(async (chain): Promise<ChainStatus> => {
-      const rows = ctx.store.listAnchors({ chainId: chain.chainId })
+      const rows = await ctx.store.listAnchors({ chainId: chain.chainId })
       const counts = { pending: 0, included: 0, final: 0 }
       for (const r of rows) counts[r.status]++
       const failed = rows.filter((r) => r.status === 'pending' && r.lastError).at(-1)
@@ -187,7 +188,7 @@ export async function chainStatus(ctx: AppContext, parameters: AnchorParameters 
         dev: chain.dev,
         counts,
         lastError: failed?.lastError ? { treeSize: failed.treeSize, ...failed.lastError } : null,
-        index: indexedChainSummary(ctx.store, chain),
+        index: await indexedChainSummary(ctx.store, chain),
       }
       try {
         const client = chain.publicClient

@@ -22,21 +22,22 @@ export type AuditReport = { ok: boolean; entries: number; blobsChecked: number; 
  */
 export async function auditStore(ctx: AppContext, options: { blobs?: boolean } = {}): Promise<AuditReport> {
   const problems: AuditProblem[] = []
-  const integrity = ctx.store.integrityCheck()
+  // PostgreSQL checks its own pages; SQLite's integrity_check is the embedded store's equivalent.
+  const integrity = ctx.sqlite ? ctx.sqlite.integrityCheck() : 'ok'
   if (integrity !== 'ok') problems.push({ code: 'STORE_CORRUPT', detail: `SQLite integrity_check: ${integrity}` })
 
-  const size = ctx.store.size()
+  const size = await ctx.store.size()
   const checkpointRoots = new Map<number, Uint8Array>()
   let range: CompactRange = emptyCompactRange
   let entries = 0
   let blobsChecked = 0
   let batch: Uint8Array[] = []
-  const cpSizes = new Set(allCheckpointSizes(ctx))
+  const cpSizes = new Set(await allCheckpointSizes(ctx))
   const flushTo = () => {
     range = appendLeaves(range, batch).range
     batch = []
   }
-  for (const e of ctx.store.iterateEntries(0, size)) {
+  for await (const e of pagedEntries(ctx, size)) {
     if (e.index !== entries) problems.push({ code: 'STORE_CORRUPT', detail: `Log index ${entries} is missing (next is ${e.index}).` })
     entries = e.index + 1
     const lh = leafHash(e.data)
@@ -60,12 +61,12 @@ export async function auditStore(ctx: AppContext, options: { blobs?: boolean } =
   flushTo()
   const root = range.size ? compactRangeRoot(range) : new Uint8Array(32)
   if (range.size !== size) problems.push({ code: 'STORE_CORRUPT', detail: `Counted ${range.size} leaves, the store says ${size}.` })
-  if (size > 0 && !equalBytes(root, ctx.store.rootAt(size)))
+  if (size > 0 && !equalBytes(root, await ctx.store.rootAt(size)))
     problems.push({ code: 'LOG_ROOT_MISMATCH', detail: 'The root recomputed from the leaves differs from the root of the stored tree nodes.' })
 
   const verifier = createEd25519NoteVerifier(ctx.logKey)
   for (const s of cpSizes) {
-    const c = ctx.store.getCheckpoint(s)
+    const c = await ctx.store.getCheckpoint(s)
     if (!c) continue
     if (s > size) {
       problems.push({ code: 'LOG_ROOT_MISMATCH', detail: `A checkpoint is signed at size ${s}, beyond the ${size} stored leaves.` })
@@ -85,14 +86,19 @@ export async function auditStore(ctx: AppContext, options: { blobs?: boolean } =
   return { ok: problems.length === 0, entries, blobsChecked, checkpoints: cpSizes.size, root: bytesToHex(root), problems }
 }
 
-function allCheckpointSizes(ctx: AppContext): number[] {
+async function allCheckpointSizes(ctx: AppContext): Promise<number[]> {
   const sizes: number[] = []
-  let c = ctx.store.checkpointCovering(0)
+  let c = await ctx.store.checkpointCovering(0)
   while (c) {
     sizes.push(c.size)
-    c = ctx.store.checkpointCovering(c.size)
+    c = await ctx.store.checkpointCovering(c.size)
   }
   return sizes
+}
+
+/** Every entry below `size`, read a page at a time. */
+async function* pagedEntries(ctx: AppContext, size: number) {
+  for (let from = 0; from < size; from += 2048) yield* await ctx.store.getEntries(from, Math.min(size, from + 2048))
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

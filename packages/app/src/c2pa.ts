@@ -18,7 +18,8 @@ import {
   readC2pa,
   writeC2pa,
 } from '@mintmark/media'
-import type { C2paEvidenceInput, C2paEvidenceRow, SqliteStore } from '@mintmark/storage'
+import type { C2paEvidenceInput, C2paEvidenceRow } from '@mintmark/storage'
+import type { AsyncStore } from '@mintmark/storage'
 import { pdqAlgorithm } from './fingerprints.js'
 import type { AppContext } from './open-app.js'
 import { readWatermarkKey } from './watermark.js'
@@ -95,8 +96,8 @@ export function toC2paEvidenceInput(e: C2paEvidence): C2paEvidenceInput {
 }
 
 /** The C2PA evidence recorded when the asset was registered, if its file carried a manifest. */
-export function storedC2paEvidence(store: Pick<SqliteStore, 'getC2paEvidence'>, cid: string): (C2paEvidence & { logIndex: number }) | undefined {
-  const row: C2paEvidenceRow | undefined = store.getC2paEvidence(cid)
+export async function storedC2paEvidence(store: Pick<AsyncStore, 'getC2paEvidence'>, cid: string): Promise<(C2paEvidence & { logIndex: number }) | undefined> {
+  const row: C2paEvidenceRow | undefined = await store.getC2paEvidence(cid)
   if (!row) return undefined
   return { ...(JSON.parse(row.document) as C2paEvidence), logIndex: row.entryIndex }
 }
@@ -134,8 +135,8 @@ const trainingKeys = { ai_training: 'aiTraining', ai_generative_training: 'aiGen
  */
 export async function exportC2pa(ctx: AppContext, cidText: string, parameters: ExportC2paParameters): Promise<ExportC2paReturnType> {
   const cid = parseContentId(cidText)
-  const asset = ctx.store.getAsset(cid)
-  const entries = ctx.entriesFor(cid)
+  const asset = await ctx.store.getAsset(cid)
+  const entries = await ctx.entriesFor(cid)
   if (!asset || !entries.length) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
   const chosen = parameters.logIndex === undefined ? entries[0] : entries.find((e) => e.index === parameters.logIndex)
   if (!chosen) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `Log entry ${parameters.logIndex} is not a claim on ${cid}.`)
@@ -146,7 +147,7 @@ export async function exportC2pa(ctx: AppContext, cidText: string, parameters: E
   const statement = chosen.entry.statement
   const statementHash = bytesToHex(statementHashOf(statement))
 
-  const pdq = ctx.store.fingerprintsOf(cid).find((f) => f.algorithm === pdqAlgorithm)
+  const pdq = (await ctx.store.fingerprintsOf(cid)).find((f) => f.algorithm === pdqAlgorithm)
   const key = await readWatermarkKey(ctx.home)
   const mark = key ? await detectWatermark(bytes, { key }).catch(() => undefined) : undefined
   const softBinding = {
@@ -170,15 +171,16 @@ export async function exportC2pa(ctx: AppContext, cidText: string, parameters: E
     // A derived work still says how it was made.
     ...(opened ? [{ action: 'c2pa.edited', digitalSourceType: source, ...(softwareAgent ? { softwareAgent } : {}) }] : []),
   ]
-  const ingredients = parents.map((p) => {
-    const known = ctx.store.getAsset(p.cid)
-    return {
+  const ingredients = []
+  for (const p of parents) {
+    const known = await ctx.store.getAsset(p.cid)
+    ingredients.push({
       title: p.title ?? p.cid,
       relationship: p.relation,
       cid: p.cid,
       ...(known ? { format: known.mediaType, hash: `sha256:${known.sha256}` } : {}),
-    }
-  })
+    })
+  }
   const mintmark: NonNullable<C2paManifestInput['mintmark']> & { bundle: unknown } = {
     statementHash,
     logIndex: chosen.index,

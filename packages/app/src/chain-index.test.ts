@@ -35,9 +35,8 @@ async function sync(): Promise<Extract<ChainIndexResult, { ok: true }>> {
 }
 
 /** RootAnchored events in the store, with their tree size and whether final under `cursor`. */
-function rootAnchored(cursor: number) {
-  return ctx.store
-    .listChainEvents(node.chainId)
+async function rootAnchored(cursor: number) {
+  return (await ctx.store.listChainEvents(node.chainId))
     .filter((e) => e.event === 'RootAnchored')
     .map((e) => ({ treeSize: (JSON.parse(e.argsJson) as { treeSize: string }).treeSize, blockNumber: e.blockNumber, final: cursor - e.blockNumber + 1 >= confirmations }))
 }
@@ -70,7 +69,7 @@ describe('the chain index, persisted in SQLite', () => {
     expect(first).toMatchObject({ chain: 'local', chainId: node.chainId, cursor: first.head, reorg: null, confirmations })
     expect(first.added).toBeGreaterThanOrEqual(2) // LogCreated + RootAnchored (+ anything the deployment emitted)
     expect(first.events.byName.RootAnchored).toEqual({ final: 0, notFinal: 1 })
-    expect(rootAnchored(first.cursor)).toEqual([{ treeSize: '2', blockNumber: block, final: false }])
+    expect(await rootAnchored(first.cursor)).toEqual([{ treeSize: '2', blockNumber: block, final: false }])
 
     await test.mine({ blocks: confirmations - 2 })
     expect((await sync()).events.byName.RootAnchored).toEqual({ final: 0, notFinal: 1 })
@@ -90,7 +89,7 @@ describe('the chain index, persisted in SQLite', () => {
     const dropped = anchored.chains[0]?.blockNumber as number
     const before = await sync()
     expect(before.events.byName.RootAnchored).toEqual({ final: 1, notFinal: 1 })
-    expect(rootAnchored(before.cursor).at(-1)).toEqual({ treeSize: '3', blockNumber: dropped, final: false })
+    expect((await rootAnchored(before.cursor)).at(-1)).toEqual({ treeSize: '3', blockNumber: dropped, final: false })
 
     // Drop the anchor's block, then mine other blocks past it (deep enough that a stale event would look final).
     await test.revert({ id: snapshot })
@@ -100,9 +99,9 @@ describe('the chain index, persisted in SQLite', () => {
     expect(after.reorg?.commonAncestor).toBeLessThan(dropped)
     expect(after.reorg?.removed).toBeGreaterThanOrEqual(1)
     expect(after.cursor).toBe(after.head)
-    expect(rootAnchored(after.cursor)).toEqual([expect.objectContaining({ treeSize: '2', final: true })])
+    expect(await rootAnchored(after.cursor)).toEqual([expect.objectContaining({ treeSize: '2', final: true })])
     expect(after.events.byName.RootAnchored).toEqual({ final: 1, notFinal: 0 })
-    expect(ctx.store.listChainBlocks(node.chainId).every((b) => b.number <= after.cursor)).toBe(true)
+    expect((await ctx.store.listChainBlocks(node.chainId)).every((b) => b.number <= after.cursor)).toBe(true)
 
     // The anchorer notices the reorg too (pending again) and resends; the index picks the new block up.
     let again = await anchor(ctx)
@@ -111,7 +110,7 @@ describe('the chain index, persisted in SQLite', () => {
     expect(again.chains[0]?.status).not.toBe('pending')
     const reindexed = await sync()
     expect(reindexed.reorg).toBeNull()
-    expect(rootAnchored(reindexed.cursor)).toEqual([
+    expect(await rootAnchored(reindexed.cursor)).toEqual([
       expect.objectContaining({ treeSize: '2', final: true }),
       { treeSize: '3', blockNumber: again.chains[0]?.blockNumber, final: false },
     ])

@@ -1,5 +1,6 @@
 import { createIndexer, type IndexedEvent, type IndexerStore, type JsonValue, redactRpcUrl } from '@mintmark/chain'
-import type { ChainEventRow, SqliteStore } from '@mintmark/storage'
+import type { ChainEventRow } from '@mintmark/storage'
+import type { AsyncStore } from '@mintmark/storage'
 import type { Address, Hash } from 'viem'
 import { type AppChain, namedChainError } from './chain.js'
 import type { AppContext } from './open-app.js'
@@ -42,7 +43,7 @@ export type SyncChainIndexReturnType = { chains: ChainIndexResult[] }
 
 /** The chain package's indexer store, kept per chain in the store's chain_* tables. */
 export function createStoreIndexerStore(
-  store: Pick<SqliteStore, 'getChainCursor' | 'listChainBlocks' | 'commitChainIndex' | 'rollbackChainIndex' | 'listChainEvents'>,
+  store: Pick<AsyncStore, 'getChainCursor' | 'listChainBlocks' | 'commitChainIndex' | 'rollbackChainIndex' | 'listChainEvents'>,
   chainId: number,
 ): IndexerStore {
   return {
@@ -50,16 +51,16 @@ export function createStoreIndexerStore(
       return store.getChainCursor(chainId)
     },
     async getBlocks() {
-      return store.listChainBlocks(chainId).map((b) => ({ number: b.number, hash: b.hash as Hash }))
+      return (await store.listChainBlocks(chainId)).map((b) => ({ number: b.number, hash: b.hash as Hash }))
     },
     async commit(batch) {
-      store.commitChainIndex(chainId, { cursor: batch.cursor, events: batch.events.map(toEventRow), blocks: batch.blocks, pruneBelow: batch.pruneBelow })
+      await store.commitChainIndex(chainId, { cursor: batch.cursor, events: batch.events.map(toEventRow), blocks: batch.blocks, pruneBelow: batch.pruneBelow })
     },
     async rollback(blockNumber) {
-      return store.rollbackChainIndex(chainId, blockNumber).map(toIndexedEvent)
+      return (await store.rollbackChainIndex(chainId, blockNumber)).map(toIndexedEvent)
     },
     async getEvents() {
-      return store.listChainEvents(chainId).map(toIndexedEvent)
+      return (await store.listChainEvents(chainId)).map(toIndexedEvent)
     },
   }
 }
@@ -112,12 +113,12 @@ function countEvents(events: readonly { eventName: string; final: boolean }[]): 
  * What the store holds of a chain's index, without touching the chain: the cursor and the event
  * counts, final meaning `confirmations` deep under the cursor (the newest block checked).
  */
-export function indexedChainSummary(
-  store: Pick<SqliteStore, 'getChainCursor' | 'listChainEvents'>,
+export async function indexedChainSummary(
+  store: Pick<AsyncStore, 'getChainCursor' | 'listChainEvents'>,
   chain: Pick<AppChain, 'chainId' | 'confirmations'>,
-): { cursor: number | null; events: ChainEventCounts } {
-  const cursor = store.getChainCursor(chain.chainId)
-  const events = store.listChainEvents(chain.chainId).map((r) => ({
+): Promise<{ cursor: number | null; events: ChainEventCounts }> {
+  const cursor = await store.getChainCursor(chain.chainId)
+  const events = (await store.listChainEvents(chain.chainId)).map((r) => ({
     eventName: r.event,
     final: cursor !== undefined && cursor - r.blockNumber + 1 >= chain.confirmations,
   }))

@@ -46,7 +46,7 @@ describe('anchoring from the app', () => {
     expect(result.checkpoint.size).toBe(3)
     const [dev] = result.chains
     expect(dev).toMatchObject({ chain: 'dev', chainId: 31337, status: 'final', previousSize: 0, createdLog: true, consistencyProofLength: 0 })
-    expect(ctx.store.getAnchor(31337, 3)).toMatchObject({ status: 'final', txHash: dev?.txHash, blockNumber: dev?.blockNumber, lastError: null })
+    expect(await ctx.store.getAnchor(31337, 3)).toMatchObject({ status: 'final', txHash: dev?.txHash, blockNumber: dev?.blockNumber, lastError: null })
     rpcUrl = (await ctx.chains.rpcUrls([31337]))[31337] as string
     const status = await chainStatus(ctx)
     expect(status.chains[0]).toMatchObject({ reachable: true, upToDate: true, anchored: { treeSize: 3 }, counts: { pending: 0, included: 0, final: 1 } })
@@ -108,7 +108,7 @@ describe('bundles and anchor checks', () => {
       logId: fresh.anchors[0]?.logId as string,
       treeSize: 6,
       rootHash: fresh.anchors[0]?.rootHash as string,
-      consistencyProof: plan.assemble(ctx.store.getNodes(plan.nodes)),
+      consistencyProof: plan.assemble(await ctx.store.getNodes(plan.nodes)),
     })
     expect(again.blockNumber).not.toBe(fresh.anchors[0]?.blockNumber)
     const [check] = await checkAnchors(fresh, { 31337: rpcUrl })

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { leafHash } from '@mintmark/core'
 import { fingerprintChunks, hammingDistance } from '@mintmark/media'
-import { createSqliteStore, fingerprintChunkValues } from '@mintmark/storage'
+import { createSqliteStore, fingerprintChunkValues, toAsyncStore } from '@mintmark/storage'
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storeFingerprintIndex } from './fingerprints.js'
@@ -71,12 +71,13 @@ describe('the SQLite fingerprint backend', () => {
       })
     }
     store.appendEntries(drafts)
-    const index = storeFingerprintIndex(store)
-    // A store that wraps only the original four methods goes through candidates instead of near.
+    const async = toAsyncStore(store)
+    const index = storeFingerprintIndex(async)
+    // A store without the fast path (PostgreSQL) goes through candidates instead of near.
     const viaCandidates = storeFingerprintIndex({
-      addFingerprint: store.addFingerprint,
-      fingerprintCandidates: store.fingerprintCandidates,
-      fingerprintCount: store.fingerprintCount,
+      addFingerprint: async.addFingerprint,
+      fingerprintCandidates: async.fingerprintCandidates,
+      fingerprintCount: async.fingerprintCount,
     })
     expect(await index.size()).toBe(3000)
     let compared = 0

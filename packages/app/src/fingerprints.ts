@@ -1,16 +1,16 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { MintmarkError } from '@mintmark/core'
 import { type FingerprintBackend, type FingerprintIndex, type ImageFingerprintIndexes, createFingerprintIndex, imageFingerprints } from '@mintmark/media'
-import type { FingerprintInput, SqliteStore } from '@mintmark/storage'
+import type { FingerprintInput } from '@mintmark/storage'
+import type { AsyncStore } from '@mintmark/storage'
 
 /** The algorithm name of an image's own PDQ hash and its centre crops (`fingerprints.algorithm`). */
 export const pdqAlgorithm = 'pdq'
 /** PDQ of the histogram-equalised image (brightness changes), indexed on its own. */
 export const pdqEqualisedAlgorithm = 'pdq-equalised'
 
-// fingerprintNear is optional so that a store wrapping only the four original methods still works
-// (through candidates, slower).
-type FingerprintStore = Pick<SqliteStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount'> & Partial<Pick<SqliteStore, 'fingerprintNear'>>
+// fingerprintNear is optional: a store without it (PostgreSQL) is looked up through candidates.
+type FingerprintStore = Pick<AsyncStore, 'addFingerprint' | 'fingerprintCandidates' | 'fingerprintCount' | 'fingerprintNear'>
 
 /** Image types the PDQ decoder reads (sharp). */
 const hashableTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff'])
@@ -25,17 +25,17 @@ const hashableTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/g
 export function createStoreFingerprintBackend(store: FingerprintStore, algorithm: string = pdqAlgorithm): FingerprintBackend {
   const near = store.fingerprintNear?.bind(store)
   return {
-    add(entry) {
+    async add(entry) {
       // Quality is not part of the port: a fingerprint added through it is stored with quality 0.
-      store.addFingerprint(entry.id, { algorithm, hash: hexToBytes(entry.hash), quality: 0 })
+      await store.addFingerprint(entry.id, { algorithm, hash: hexToBytes(entry.hash), quality: 0 })
     },
-    candidates(probes) {
-      return store.fingerprintCandidates(probes, algorithm).map((r) => ({ id: r.assetCid, hash: r.hash }))
+    async candidates(probes) {
+      return (await store.fingerprintCandidates(probes, algorithm)).map((r) => ({ id: r.assetCid, hash: r.hash }))
     },
     size() {
       return store.fingerprintCount(algorithm)
     },
-    near: near && ((hash, probes, maxDistance) => near(hash, probes, maxDistance, algorithm).map((r) => ({ id: r.assetCid, distance: r.distance }))),
+    near: near && (async (hash, probes, maxDistance) => (await near(hash, probes, maxDistance, algorithm)).map((r) => ({ id: r.assetCid, distance: r.distance }))),
   }
 }
 
@@ -66,8 +66,8 @@ export async function fingerprintImage(bytes: Uint8Array, mediaType: string): Pr
 }
 
 /** Stored fingerprints of an asset, for display. */
-export function fingerprintsOf(store: Pick<SqliteStore, 'fingerprintsOf'>, cid: string): { algorithm: string; hash: string; quality: number }[] {
-  return store.fingerprintsOf(cid).map((f) => ({ algorithm: f.algorithm, hash: bytesToHex(f.hash), quality: f.quality }))
+export async function fingerprintsOf(store: Pick<AsyncStore, 'fingerprintsOf'>, cid: string): Promise<{ algorithm: string; hash: string; quality: number }[]> {
+  return (await store.fingerprintsOf(cid)).map((f) => ({ algorithm: f.algorithm, hash: bytesToHex(f.hash), quality: f.quality }))
 }
 
 /** Adds a file name to a media error's message (other errors pass through). */

@@ -12,6 +12,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { createSqliteStore, readKeyFile, writeKeyFile } from '@mintmark/storage'
 import { type BlobsConfig, blobsConfigSchema } from './blobs-config.js'
 import { type ChainConfig, chainsConfigSchema } from './chain-config.js'
+import { type DatabaseConfig, databaseConfigSchema } from './database-config.js'
 
 /** The on-disk layout of a Mintmark home (./.mintmark or $MINTMARK_HOME). */
 export function homePaths(home: string) {
@@ -37,6 +38,8 @@ export type HomeConfig = {
   chains?: ChainConfig[] | undefined
   /** Where asset bytes are kept; absent: the home's own directory (see blobs-config.ts). */
   blobs?: BlobsConfig | undefined
+  /** Where the log and indexes live; absent: `<home>/index.sqlite` (see database-config.ts). */
+  database?: DatabaseConfig | undefined
 }
 
 export type InitHomeParameters = { home: string; passphrase?: string | undefined; profile?: CidProfileName | undefined }
@@ -110,6 +113,15 @@ export async function readConfig(file: string): Promise<HomeConfig> {
         details: blobs.error.issues.map((i) => `${['blobs', ...i.path].join('.')}: ${i.message}`).join('; '),
       })
     c = { ...c, blobs: blobs.data }
+  }
+  if (c.database !== undefined) {
+    const database = databaseConfigSchema.safeParse(c.database)
+    if (!database.success)
+      throw new MintmarkError('CONFIG_INVALID', `The database section of ${file} is not valid.`, {
+        fields: database.error.issues.map((i) => ['database', ...i.path].join('.')),
+        details: database.error.issues.map((i) => `${['database', ...i.path].join('.')}: ${i.message}`).join('; '),
+      })
+    c = { ...c, database: database.data }
   }
   if (c.chains === undefined) return c
   const chains = chainsConfigSchema.safeParse(c.chains)

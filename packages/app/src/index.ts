@@ -3,10 +3,11 @@ export { auditStore, type AuditReport } from './audit.js'
 export { defaultHome, type HomeConfig, homePaths, initHome, type InitHomeParameters, type InitHomeReturnType, readConfig } from './home.js'
 export { sniffMediaType } from './media-type.js'
 export { type MigrateProgress, migrateStore, type MigrateStoreParameters, type MigrateStoreReturnType } from './migrate.js'
+export { type DatabaseConfig, databaseConfigSchema, redactDatabaseUrl, resolveDatabaseConfig } from './database-config.js'
 export { type BlobsConfig, blobsConfigSchema, openBlobStore, resolveBlobsConfig } from './blobs-config.js'
 export { type AppendedStatement, createStatementAppender, maxFutureSkewMs, prepareSignedStatement } from './signed-statements.js'
 export { createNodeEd25519Signer, nodeEd25519Verify } from './node-signer.js'
-export { type AppContext, openApp, type OpenAppParameters } from './open-app.js'
+export { type AppContext, openApp, type OpenAppParameters, requireSqlite } from './open-app.js'
 export { exportBundle, logCheckpoint, logConsistency, logProve, showAsset } from './records.js'
 export {
   register,

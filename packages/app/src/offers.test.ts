@@ -52,7 +52,7 @@ it('creates an offer from the split, buys it, and the payees are owed the price 
     { account: addressOf(2), bps: 6000 },
     { account: addressOf(3), bps: 4000 },
   ])
-  expect(ctx.store.getOffer(doc.offerHash)?.assetCid).toBe(cid)
+  expect((await ctx.store.getOffer(doc.offerHash))?.assetCid).toBe(cid)
   const bought = await buyLicense(ctx, { offer: doc.offerHash, quantity: 2 })
   expect(bought).toMatchObject({ amount: '2002', quantity: 2, tokenId: BigInt(doc.offerHash).toString() })
   const owed = await royalties(ctx, { accounts: [addressOf(2), addressOf(3)] })

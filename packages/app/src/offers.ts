@@ -75,7 +75,7 @@ function upstreamCids(statement: Manifest): string[] {
  */
 export async function createOffer(ctx: AppContext, parameters: CreateOfferParameters): Promise<OfferDocument> {
   const cid = parseContentId(parameters.cid)
-  const first = ctx.entriesFor(cid)[0]
+  const first = (await ctx.entriesFor(cid))[0]
   if (!first) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
   const statement = first.entry.statement
   if (parameters.price <= 0n) throw new MintmarkError('USAGE_INVALID', 'The price must be more than 0.')
@@ -91,7 +91,7 @@ export async function createOffer(ctx: AppContext, parameters: CreateOfferParame
   // datasets and model weights registered by CID) require of every derivative, the largest per account.
   const required = new Map<Address, number>()
   for (const upstream of upstreamCids(statement)) {
-    for (const row of ctx.store.offersForAsset(upstream)) {
+    for (const row of await ctx.store.offersForAsset(upstream)) {
       const doc = offerDocumentSchema.parse(JSON.parse(row.document))
       for (const s of doc.derivativeShares) {
         const account = getAddress(s.account)
@@ -159,7 +159,7 @@ export async function createOffer(ctx: AppContext, parameters: CreateOfferParame
       derivativeShares,
       requiredShares,
     }
-    ctx.store.putOffer({ offerHash, assetCid: cid, chainId: chain.chainId, document: JSON.stringify(document), createdAt: ctx.clock.now().toISOString() })
+    await ctx.store.putOffer({ offerHash, assetCid: cid, chainId: chain.chainId, document: JSON.stringify(document), createdAt: ctx.clock.now().toISOString() })
     return document
   } catch (error) {
     throw namedChainError(chain, toChainError(error, { contract: 'MintmarkLicenses', functionName: 'setRequiredShares' }), 'Creating the offer')
@@ -226,7 +226,7 @@ export type BuyLicenseReturnType = {
 export async function buyLicense(ctx: AppContext, parameters: BuyLicenseParameters): Promise<BuyLicenseReturnType> {
   let doc: OfferDocument
   if (typeof parameters.offer === 'string') {
-    const row = ctx.store.getOffer(parameters.offer.toLowerCase())
+    const row = await ctx.store.getOffer(parameters.offer.toLowerCase())
     if (!row) throw new MintmarkError('OFFER_NOT_FOUND', `No offer ${parameters.offer} in this home.`)
     doc = parseOfferDocument(JSON.parse(row.document))
   } else doc = parameters.offer
@@ -293,7 +293,7 @@ export async function royalties(ctx: AppContext, parameters: RoyaltiesParameters
   for (const chain of chains) {
     const accounts = parameters.accounts?.length ? parameters.accounts.map((a) => toAddress(a, 'account')) : [(await chain.operator()).address]
     const currencies = new Set<Address>([zeroAddress, ...(parameters.currencies ?? []).map((c) => toAddress(c, 'currency'))])
-    for (const row of ctx.store.offersOnChain(chain.chainId)) currencies.add(getAddress(parseOfferDocument(JSON.parse(row.document)).offer.currency))
+    for (const row of await ctx.store.offersOnChain(chain.chainId)) currencies.add(getAddress(parseOfferDocument(JSON.parse(row.document)).offer.currency))
     const perAccount: RoyaltiesReturnType['chains'][number]['accounts'] = []
     try {
       for (const account of accounts) {

@@ -76,7 +76,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
     try {
       // Blobs first, durably (their directory entries too), then the rows that reference them.
       await ctx.blobs.flush()
-      results = ctx.store.appendEntries(items.map((i) => i.draft))
+      results = await ctx.appendEntries(items.map((i) => i.draft))
     } catch (error) {
       commitError = error
       return
@@ -92,8 +92,10 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
       registered.push(asset)
       parameters.onProgress?.({ type: 'register:asset:committed', asset })
     })
-    const last = ctx.store.latestCheckpoint()
-    const size = ctx.store.size()
+    // PostgreSQL: the sequencer holder signs checkpoints by the same policy; none is signed here.
+    if (ctx.database !== 'sqlite') return
+    const last = await ctx.store.latestCheckpoint()
+    const size = await ctx.store.size()
     if (size - (last?.size ?? 0) >= ctx.config.checkpoint.everyEntries || Date.now() - lastCheckpointAt >= ctx.config.checkpoint.everyMs) {
       const c = await ctx.issueCheckpoint()
       lastCheckpointAt = Date.now()
@@ -127,7 +129,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
   /** Small files: read once, hashed, signed, then stored (packed, not yet durable) and queued. */
   async function small(p: PreparedAsset): Promise<void> {
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: p.asset.size })
-    if (ctx.store.hasClaimBy(p.asset.cid, signer.did)) return skip(p.file, p.asset.cid)
+    if (await ctx.store.hasClaimBy(p.asset.cid, signer.did)) return skip(p.file, p.asset.cid)
     // Images only (no decode for anything else): PDQ fingerprint and any C2PA manifest.
     const evidence = p.asset.mediaType.startsWith('image/') ? await mediaEvidence(p.bytes, p.asset.mediaType, p.file) : undefined
     await ctx.blobs.putHashed(p.asset, p.bytes, { deferSync: true })
@@ -139,7 +141,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
     const { mediaType, dimensions, bytes } = await inspectMedia(file)
     const put = await ctx.blobs.putFile(file, { signal: parameters.signal, deferSync: true })
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: put.size })
-    if (ctx.store.hasClaimBy(put.cid, signer.did)) return skip(file, put.cid)
+    if (await ctx.store.hasClaimBy(put.cid, signer.did)) return skip(file, put.cid)
     const asset = { cid: put.cid, sha256: put.sha256, size: put.size, mediaType, ...(dimensions ? { dimensions } : {}) }
     const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), createdAt)
     const evidence = bytes && mediaType.startsWith('image/') ? await mediaEvidence(bytes, mediaType, file) : undefined
@@ -186,7 +188,7 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
   await flush()
   if (failure !== undefined) throw failure
   if (commitError !== undefined) throw commitError
-  const checkpoint = ctx.store.size() > 0 ? await ctx.issueCheckpoint() : undefined
+  const checkpoint = (await ctx.store.size()) > 0 ? await ctx.issueCheckpoint() : undefined
   if (checkpoint) parameters.onProgress?.({ type: 'register:checkpoint:signed', size: checkpoint.size })
   return { registered, skipped, checkpoint: checkpoint && { size: checkpoint.size, rootHash: checkpoint.rootHash } }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { type LogEntry, type Manifest, type StatementSignature, MintmarkError, canonicalize, encodeLogEntry, leafHash, safeParseManifest, statementSigningPrefix, verifyStatementSignature } from '@mintmark/core'
-import type { EntryDraft, SqliteStore } from '@mintmark/storage'
+import type { EntryDraft } from '@mintmark/storage'
+import type { AsyncStore } from '@mintmark/storage'
 import { nodeEd25519Verify } from './node-signer.js'
 import { entryDraft } from './prepare-asset.js'
 
@@ -21,10 +22,10 @@ const encoder = new TextEncoder()
  * Checks a signed statement fully (schema, Ed25519 signature, kid = creator, clock) and returns
  * the log draft; throws a coded error and changes nothing when any check fails.
  */
-export function prepareSignedStatement(
+export async function prepareSignedStatement(
   body: unknown,
-  options: { now: Date; store: Pick<SqliteStore, 'getAsset'> },
-): { draft: EntryDraft; statement: Manifest; signature: LogEntry['signature'] } {
+  options: { now: Date; store: Pick<AsyncStore, 'getAsset'> },
+): Promise<{ draft: EntryDraft; statement: Manifest; signature: LogEntry['signature'] }> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new MintmarkError('STATEMENT_SCHEMA_INVALID', 'The body must be an object {statement, signature}.', { fields: ['(root)'] })
   const { statement: rawStatement, signature: rawSignature, ...extra } = body as Record<string, unknown>
@@ -44,7 +45,7 @@ export function prepareSignedStatement(
     throw new MintmarkError('SIGNER_MISMATCH', 'The statement is signed by a key other than its creator’s.', { fields: ['signature.kid'] })
   if (Date.parse(statement.createdAt) > options.now.getTime() + maxFutureSkewMs)
     throw new MintmarkError('STATEMENT_CLOCK_SKEW', 'The statement is dated more than 5 minutes in the future.', { fields: ['statement.createdAt'] })
-  const known = options.store.getAsset(statement.asset.cid)
+  const known = await options.store.getAsset(statement.asset.cid)
   if (known && (known.sha256 !== statement.asset.sha256 || known.size !== statement.asset.size))
     throw new MintmarkError('CONTENT_HASH_MISMATCH', `The log already holds ${statement.asset.cid} with a different sha256 or size.`, {
       fields: ['statement.asset.sha256', 'statement.asset.size'],
@@ -64,7 +65,7 @@ export function prepareSignedStatement(
  * transaction holding its entry committed.
  */
 export function createStatementAppender(options: {
-  store: Pick<SqliteStore, 'appendEntries'>
+  store: Pick<AsyncStore, 'appendEntries'>
   maxBatch?: number
   onCommitted?: (count: number) => void
 }) {
@@ -82,7 +83,7 @@ export function createStatementAppender(options: {
       const items = pending.slice(0, maxBatch)
       pending = pending.slice(items.length)
       try {
-        const results = options.store.appendEntries(items.map((i) => i.draft))
+        const results = await options.store.appendEntries(items.map((i) => i.draft))
         items.forEach((item, k) => {
           const r = results[k] as { index: number; leafHash: Uint8Array; created: boolean }
           item.resolve({ index: r.index, leafHash: Buffer.from(r.leafHash).toString('hex'), created: r.created })

@@ -57,7 +57,7 @@ async function claimByAnother(bytes: Uint8Array) {
     createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
   } as never)
   const signed = await signStatement(statement, createLocalSigner(key.secretKey))
-  await createStatementAppender({ store: ctx.store }).append(prepareSignedStatement(signed, { now: new Date(), store: ctx.store }).draft)
+  await createStatementAppender({ store: { appendEntries: ctx.appendEntries } }).append((await prepareSignedStatement(signed, { now: new Date(), store: ctx.store })).draft)
   return key.did
 }
 
@@ -83,7 +83,7 @@ describe('verifyBytes with the memo', () => {
     await registerBytes(b, 'b2.bin')
     const rb = await verifyBytes(ctx, b, 'b2.bin')
     expect(rb.verdict).toBe('verified')
-    expect(rb.log?.treeSize).toBe(ctx.store.size())
+    expect(rb.log?.treeSize).toBe(await ctx.store.size())
     expect(rb.log?.treeSize).toBeGreaterThan(ra.log?.treeSize as number)
     // a, again: still proven against the first checkpoint that covers it, and still verified
     const again = await verifyBytes(ctx, a, 'b1.bin')
@@ -108,7 +108,7 @@ describe('createVerifyMemo', () => {
     await registerBytes(new Uint8Array(randomBytes(2000)), 'd2.bin') // a sibling: the proof has hashes
     await ctx.issueCheckpoint()
     const memo = createVerifyMemo()
-    const stored = ctx.store.entriesForAsset(cid)[0] as { index: number; data: Uint8Array }
+    const stored = (await ctx.store.entriesForAsset(cid))[0] as { index: number; data: Uint8Array }
     const { entry, digest } = memo.entry(stored.data)
     const bundle = await ctx.bundleForEntry(stored.index, entry)
     expect(bundle.inclusion.hashes.length).toBeGreaterThan(0)
@@ -116,7 +116,7 @@ describe('createVerifyMemo', () => {
     const base = { bundle, content: { cid: h.cid, sha256: h.sha256 }, trustedLogKeys: [ctx.logKey], ed25519Verify: nodeEd25519Verify }
     expect(memo.verifyBundle(base, digest).verdict).toBe('verified')
 
-    const later = ctx.store.latestCheckpoint()
+    const later = await ctx.store.latestCheckpoint()
     const other = generateEd25519KeyPair()
     const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1)
     const variants = [
@@ -140,9 +140,9 @@ describe('createVerifyMemo', () => {
     expect(memo.stats().reports).toBe(1 + variants.length)
   })
 
-  it('entry: decoded once per distinct bytes, frozen; bounded', () => {
+  it('entry: decoded once per distinct bytes, frozen; bounded', async () => {
     const memo = createVerifyMemo({ maxEntries: 2 })
-    const rows = [...ctx.store.iterateEntries(0, 3)]
+    const rows = await ctx.store.getEntries(0, 3)
     const a = memo.entry(rows[0]?.data as Uint8Array)
     expect(memo.entry(rows[0]?.data as Uint8Array).entry).toBe(a.entry)
     expect(Object.isFrozen(a.entry.statement)).toBe(true)

@@ -82,7 +82,7 @@ async function verifyContent(
 ): Promise<VerifyReport> {
   // Claims are read from the store on every call; decoding and verifying them are memoised (verify-memo.ts).
   const memo = verifyMemoFor(ctx)
-  const entries = ctx.store.entriesForAsset(content.cid).map((e) => ({ index: e.index, ...memo.entry(e.data) }))
+  const entries = (await ctx.store.entriesForAsset(content.cid)).map((e) => ({ index: e.index, ...memo.entry(e.data) }))
   if (!entries.length) {
     const checks: Check[] = [
       { code: 'CONTENT_ADDRESS', status: 'pass', detail: `The file hashes to ${content.cid}.` },
@@ -194,9 +194,9 @@ async function findCandidates(ctx: AppContext, bytes: Uint8Array, mediaType: str
   const c2pa = await guard(() => readC2paEvidence(bytes, mediaType, parameters.c2paTrustAnchorsPem))
   const ref = c2pa?.mintmark
   if (ref) {
-    const byHash = typeof ref.statementHash === 'string' && /^[0-9a-f]{64}$/.test(ref.statementHash) ? ctx.store.entryByStatementHash(hexToBytes(ref.statementHash)) : undefined
+    const byHash = typeof ref.statementHash === 'string' && /^[0-9a-f]{64}$/.test(ref.statementHash) ? await ctx.store.entryByStatementHash(hexToBytes(ref.statementHash)) : undefined
     const index = byHash?.index ?? (typeof ref.logIndex === 'number' ? ref.logIndex : undefined)
-    const stored = index === undefined ? undefined : ctx.store.getEntry(index)
+    const stored = index === undefined ? undefined : await ctx.store.getEntry(index)
     if (stored?.assetCid) {
       const notes = [
         byHash ? 'the statement hash it names is in this log' : 'only its log index matched (no statement hash in this log)',
@@ -227,7 +227,7 @@ async function findCandidates(ctx: AppContext, bytes: Uint8Array, mediaType: str
   // 3. PDQ similarity.
   const similar = await guard(() => findSimilarImages(storeImageIndexes(ctx.store), bytes, { dihedral: parameters.dihedral ?? true }))
   for (const m of similar.matches) {
-    const first = ctx.store.entriesForAsset(m.id)[0]
+    const first = (await ctx.store.entriesForAsset(m.id))[0]
     if (!first) continue
     await add({
       cid: m.id,

@@ -5,7 +5,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { MintmarkError, createContentHasher } from '@mintmark/core'
 import { nodeSha256 } from '@mintmark/storage'
 import { detectWatermark, embedWatermark, sniffImageFormat } from '@mintmark/media'
-import type { AppContext } from './open-app.js'
+import { type AppContext, requireSqlite } from './open-app.js'
 import { entryDraft, mediaEvidence, prepareBytes } from './prepare-asset.js'
 import type { RegisterParameters, RegisterReturnType, RegisteredAsset } from './register.js'
 
@@ -112,8 +112,8 @@ export async function detectWatermarkBytes(ctx: AppContext, bytes: Uint8Array): 
   const base = { found: r.found, bitAccuracy: r.bitAccuracy, confidence: r.confidence, pilotZ: Number.isFinite(r.pilotZ) ? r.pilotZ : 0 }
   if (!r.found || !r.payload) return base
   const logIndex = indexFromPayload(r.payload)
-  const stored = logIndex === undefined ? undefined : ctx.store.getEntry(logIndex)
-  const decoded = stored?.assetCid ? ctx.entriesFor(stored.assetCid).find((e) => e.index === logIndex) : undefined
+  const stored = logIndex === undefined ? undefined : await ctx.store.getEntry(logIndex)
+  const decoded = stored?.assetCid ? (await ctx.entriesFor(stored.assetCid)).find((e) => e.index === logIndex) : undefined
   return {
     ...base,
     payload: bytesToHex(r.payload),
@@ -158,14 +158,14 @@ export async function embedWatermarkFile(ctx: AppContext, file: string, paramete
       const hasher = createContentHasher({ profile: ctx.config.profile, sha256: nodeSha256 })
       hasher.update(bytes)
       const { cid } = hasher.finish()
-      logIndex = ctx.entriesFor(cid)[0]?.index
+      logIndex = (await ctx.entriesFor(cid))[0]?.index
       if (logIndex === undefined)
         throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${path.basename(file)} (${cid}) in this log to point the watermark at.`, {
           metaMessages: ['Register it first (`mintmark register --watermark` does both), or pass --index N or --payload HEX.'],
         })
     } else {
       logIndex = parameters.logIndex
-      if (!ctx.store.getEntry(logIndex)) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${logIndex}.`)
+      if (!(await ctx.store.getEntry(logIndex))) throw new MintmarkError('LOG_ENTRY_NOT_FOUND', `No log entry ${logIndex}.`)
     }
     payload = payloadForIndex(logIndex)
   }
@@ -208,6 +208,9 @@ export async function registerWatermarked(
 ): Promise<RegisterReturnType & { registered: WatermarkedAsset[] }> {
   const { files, outDir, onProgress, signal, ...template } = parameters
   if (!files.length) throw new MintmarkError('USAGE_INVALID', 'No files to register.')
+  // The mark carries the entry's log index, reserved with `expectIndex`: a queued registration
+  // (PostgreSQL) learns its index only once the sequencer appended it.
+  requireSqlite(ctx, 'register --watermark')
   const signer = await ctx.getSigner()
   const key = await watermarkKey(ctx.home)
   if (outDir) await fsp.mkdir(outDir, { recursive: true })
@@ -218,13 +221,13 @@ export async function registerWatermarked(
     const original = await readInput(file)
     const format = outputFormat(original)
     for (let attempt = 0; ; attempt++) {
-      const index = ctx.store.size()
+      const index = await ctx.store.size()
       const payload = payloadForIndex(index)
       const marked = await embedWatermark(original, { payload, key, ...format })
       const out = defaultWatermarkedPath(file, outDir, marked.format)
       const prepared = await prepareBytes({ file: out, bytes: marked.bytes, createdAt: ctx.clock.now().toISOString(), template, signer, profile: ctx.config.profile })
       onProgress?.({ type: 'register:bytes:hashed', bytes: prepared.asset.size })
-      if (ctx.store.hasClaimBy(prepared.asset.cid, signer.did)) {
+      if (await ctx.store.hasClaimBy(prepared.asset.cid, signer.did)) {
         skipped.push({ file, cid: prepared.asset.cid })
         onProgress?.({ type: 'register:asset:skipped', file, cid: prepared.asset.cid, reason: 'already-registered' })
         break
@@ -235,7 +238,7 @@ export async function registerWatermarked(
       try {
         await ctx.blobs.putHashed(prepared.asset, marked.bytes, { deferSync: true })
         await ctx.blobs.flush()
-        const [result] = ctx.store.appendEntries([entryDraft(prepared, signer.did, evidence, index)])
+        const [result] = await ctx.store.appendEntries([entryDraft(prepared, signer.did, evidence, index)])
         if (!result) throw new MintmarkError('INTERNAL', 'The store returned no result for the entry.')
         await fsp.rename(tmp, out)
         const asset: WatermarkedAsset = {
@@ -259,7 +262,7 @@ export async function registerWatermarked(
       }
     }
   }
-  const checkpoint = ctx.store.size() > 0 ? await ctx.issueCheckpoint() : undefined
+  const checkpoint = (await ctx.store.size()) > 0 ? await ctx.issueCheckpoint() : undefined
   if (checkpoint) onProgress?.({ type: 'register:checkpoint:signed', size: checkpoint.size })
   return { registered, skipped, checkpoint: checkpoint && { size: checkpoint.size, rootHash: checkpoint.rootHash } }
 }

@@ -100,7 +100,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     expect('verify a bundle whose licence was edited', 'failed', (await verifyOffline({ file: base, bundlePath: forged })).verdict)
 
     const cp = await logCheckpoint(ctx)
-    const cons = logConsistency(ctx, 1, cp.size)
+    const cons = await logConsistency(ctx, 1, cp.size)
     expect('consistency proof from size 1 to the latest checkpoint', 'proved', cons.newRoot === cp.rootHash ? 'proved' : 'root differs')
     say(`\ncheckpoint:\n${cp.note}`)
   } finally {

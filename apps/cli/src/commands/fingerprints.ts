@@ -1,4 +1,4 @@
-import { defaultHome, openApp, reindexFingerprints } from '@mintmark/app'
+import { defaultHome, openApp, reindexFingerprints, requireSqlite } from '@mintmark/app'
 import { parse, usage } from '../args.js'
 import { type Io, exitCodes, printJson } from '../output.js'
 
@@ -15,7 +15,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const ctx = await openApp({ home: values.home ?? defaultHome(io.env), env: io.env })
   try {
     let lastDraw = 0
-    const r = await reindexFingerprints(ctx, {
+    const r = await reindexFingerprints({ store: requireSqlite(ctx, 'fingerprints reindex'), blobs: ctx.blobs }, {
       onProgress: ({ scanned, total }) => {
         if (!io.isTTY) return
         const now = Date.now()

@@ -20,7 +20,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (values.json) printJson(io, p)
       else io.stdout(`index ${p.logIndex} of ${p.treeSize}\nleaf  ${p.leafHash}\nroot  ${p.rootHash}\n${p.hashes.map((h, i) => `  ${i} ${h}`).join('\n')}\n`)
     } else if (sub === 'consistency' && a && b && positionals.length === 3) {
-      const p = logConsistency(ctx, Number(a), Number(b))
+      const p = await logConsistency(ctx, Number(a), Number(b))
       if (values.json) printJson(io, p)
       else io.stdout(`${p.oldSize} → ${p.newSize}\nold root ${p.oldRoot}\nnew root ${p.newRoot}\n${p.hashes.map((h, i) => `  ${i} ${h}`).join('\n')}\n`)
     } else throw usage(`usage:\n${help}`)

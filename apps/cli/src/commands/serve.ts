@@ -10,7 +10,9 @@ export const help = `mintmark serve [--port 8080] [--host 127.0.0.1] [--anchor-e
   checkpointer, the anchorer (the latest checkpoint onto every chain; the local dev chain when
   none is configured) and the chain indexer (licence sales, royalties). --no-workers serves
   without the anchorer and the indexer. Stops gracefully on SIGINT/SIGTERM: requests in flight
-  finish, nothing acknowledged is lost.
+  finish, nothing acknowledged is lost. On PostgreSQL (config.json "database" or
+  MINTMARK_DATABASE_URL) run as many as you like on one database: each runs a sequencer, the one
+  holding the role appends and signs checkpoints (docs/deployment.md).
 mintmark serve api-key [--scope assets:write|verify|admin]... [--principal DID] [--json]
   Creates an API key for writes (default principal: the home's creator). The token is shown once.`
 

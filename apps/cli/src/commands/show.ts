@@ -10,7 +10,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw usage('show takes one CID.')
   const ctx = await openApp({ home: values.home ?? defaultHome(io.env) })
   try {
-    const r = showAsset(ctx, positionals[0] as string)
+    const r = await showAsset(ctx, positionals[0] as string)
     if (values.json) printJson(io, r)
     else {
       const s = r.statement

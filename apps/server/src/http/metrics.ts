@@ -4,7 +4,7 @@ const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics() {
   const requests = new Map<string, number>()
   const histograms = new Map<string, { counts: number[]; sum: number; count: number }>()
-  const gauges: { name: string; help: string; read: () => number }[] = []
+  const gauges: { name: string; help: string; read: () => number | Promise<number> }[] = []
   let inFlight = 0
   const labelCache = new Map<string, { rk: string; hk: string }>()
 
@@ -31,11 +31,11 @@ export function createMetrics() {
       h.sum += seconds
       h.count++
     },
-    gauge(name: string, help: string, read: () => number): void {
+    gauge(name: string, help: string, read: () => number | Promise<number>): void {
       gauges.push({ name, help, read })
     },
     inFlight: () => inFlight,
-    render(): string {
+    async render(): Promise<string> {
       const out: string[] = []
       out.push('# HELP mintmark_http_requests_total HTTP requests by route, method and status.', '# TYPE mintmark_http_requests_total counter')
       for (const [k, v] of requests) out.push(`mintmark_http_requests_total{${k}} ${v}`)
@@ -49,7 +49,7 @@ export function createMetrics() {
       for (const g of gauges) {
         let v: number
         try {
-          v = g.read()
+          v = await g.read()
         } catch {
           continue
         }

@@ -126,10 +126,7 @@ export function openAgentStore(home: string) {
         .transaction(() => {
           const s = sumBy(p.agent, p.day).get(p.key) ?? { paid: 0n, reserved: 0n }
           const spentBefore = s.paid + s.reserved
-          if (spentBefore + p.amount > p.limit)
-            throw new MintmarkError('AGENT_BUDGET_EXCEEDED', `Buying for ${p.amount} would bring today’s spend under ${p.key} to ${spentBefore + p.amount}, over the daily budget of ${p.limit}.`, {
-              details: `dailyBudget: ${p.limit}; spent or in flight today (${p.day} UTC): ${spentBefore}`,
-            })
+          if (spentBefore + p.amount > p.limit) throw budgetExceeded(p, spentBefore)
           const id = randomUUID()
           q.reserve.run(id, p.agent, p.day, p.key, p.amount.toString(), p.offerHash, p.now.toISOString())
           return { id, spentBefore }
@@ -144,6 +141,60 @@ export function openAgentStore(home: string) {
       db.close()
     },
   }
+}
+
+/** One UTC day's spend of an agent per budget key, in base units. */
+export type AgentSpend = Map<string, { paid: bigint; reserved: bigint }>
+
+/**
+ * The agent store behind one async interface, with the names of {@link AgentStore}'s methods:
+ * the SQLite file (through {@link toAgentState}) or PostgreSQL (`createPostgresAgentState` in
+ * state/postgres-agent-state.ts), where a reservation is atomic across every API node.
+ */
+export type AgentState = {
+  /** Adds an agent; one with that name or DID already there: USAGE_INVALID. */
+  insert(r: Omit<AgentRecord, 'updatedAt'>): Promise<void>
+  /** An agent by name, or by DID (`did:…`). */
+  get(nameOrDid: string): Promise<AgentRecord | undefined>
+  /** Every agent, by name. */
+  list(): Promise<AgentRecord[]>
+  /** Replaces an agent's policy (checked by its schema); AGENT_NOT_FOUND for an unknown name. */
+  setPolicy(name: string, policy: AgentPolicy, now: Date): Promise<AgentRecord>
+  /** Spend of a UTC day per budget key. */
+  spend(agent: string, day: string): Promise<AgentSpend>
+  /** Reserves `amount` under a budget, atomically; over `limit` with what is paid or in flight that day: AGENT_BUDGET_EXCEEDED, nothing written. */
+  reserve(p: { agent: string; day: string; key: string; amount: bigint; limit: bigint; offerHash: string; now: Date }): Promise<{ id: string; spentBefore: bigint }>
+  /** A reservation becomes paid or released (once; a settled one is left as it is). */
+  settle(id: string, status: 'paid' | 'released', txHash: string | undefined, now: Date): Promise<void>
+  close(): Promise<void>
+}
+
+/** The SQLite agent store seen through {@link AgentState}; closing it closes the file. */
+export function toAgentState(store: AgentStore): AgentState {
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  return {
+    insert: (r) => run(() => store.insert(r)),
+    get: (nameOrDid) => run(() => store.get(nameOrDid)),
+    list: () => run(() => store.list()),
+    setPolicy: (name, policy, now) => run(() => store.setPolicy(name, policy, now)),
+    spend: (agent, day) => run(() => store.spend(agent, day)),
+    reserve: (p) => run(() => store.reserve(p)),
+    settle: (id, status, txHash, now) => run(() => store.settle(id, status, txHash, now)),
+    close: () => run(() => store.close()),
+  }
+}
+
+/** The message of a budget overrun (one wording for both stores). @internal */
+export function budgetExceeded(p: { key: string; amount: bigint; limit: bigint; day: string }, spentBefore: bigint): MintmarkError {
+  return new MintmarkError('AGENT_BUDGET_EXCEEDED', `Buying for ${p.amount} would bring today’s spend under ${p.key} to ${spentBefore + p.amount}, over the daily budget of ${p.limit}.`, {
+    details: `dailyBudget: ${p.limit}; spent or in flight today (${p.day} UTC): ${spentBefore}`,
+  })
 }
 
 // --- keys ------------------------------------------------------------------------------------
@@ -172,44 +223,36 @@ export async function createAgent(p: { home: string; name: string; evmPrivateKey
   const file = keyFilePath(p.home, name)
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
   const body: KeyFile = { v: 1, name, did: kp.did, ed25519: Buffer.from(kp.secretKey).toString('base64url'), evm }
-  const store = openAgentStore(p.home)
-  try {
-    if (store.get(name)) throw new MintmarkError('USAGE_INVALID', `An agent named ${name} already exists.`)
+  const { withHomeAgentState } = await import('../open-state.js')
+  await withHomeAgentState(p.home, async (store) => {
+    if (await store.get(name)) throw new MintmarkError('USAGE_INVALID', `An agent named ${name} already exists.`)
     await fsp.writeFile(file, `${JSON.stringify(body)}\n`, { mode: 0o600, flag: 'wx' }).catch((cause: NodeJS.ErrnoException) => {
       throw new MintmarkError(cause.code === 'EEXIST' ? 'USAGE_INVALID' : 'FILE_NOT_WRITABLE', `Cannot write the key file of agent ${name}.`, { cause, details: file })
     })
-    store.insert({ name, did: kp.did, evmAddress: account.address, policy, createdAt: (p.now ?? new Date()).toISOString() })
-  } finally {
-    store.close()
-  }
+    await store.insert({ name, did: kp.did, evmAddress: account.address, policy, createdAt: (p.now ?? new Date()).toISOString() })
+  })
   return { name, did: kp.did, evmAddress: account.address }
 }
 
 /** Sets an agent's policy (replacing it); the owner's call, never the agent's. */
 export async function setAgentPolicy(p: { home: string; agent: string; policy: AgentPolicy; now?: Date | undefined }): Promise<AgentRecord> {
-  const store = openAgentStore(p.home)
-  try {
-    const found = store.get(p.agent)
+  const { withHomeAgentState } = await import('../open-state.js')
+  return withHomeAgentState(p.home, async (store) => {
+    const found = await store.get(p.agent)
     if (!found) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${p.agent} in this home.`)
     return store.setPolicy(found.name, p.policy, p.now ?? new Date())
-  } finally {
-    store.close()
-  }
+  })
 }
 
 /** The agents of a home with their policies. */
 export async function listAgents(p: { home: string }): Promise<AgentRecord[]> {
-  const store = openAgentStore(p.home)
-  try {
-    return store.list()
-  } finally {
-    store.close()
-  }
+  const { withHomeAgentState } = await import('../open-state.js')
+  return withHomeAgentState(p.home, (store) => store.list())
 }
 
 /** Loads an agent's keys (by name or DID) and checks them against its record. */
-export async function loadAgent(home: string, store: AgentStore, nameOrDid: string): Promise<AgentIdentity> {
-  const record = store.get(nameOrDid)
+export async function loadAgent(home: string, store: AgentStore | AgentState, nameOrDid: string): Promise<AgentIdentity> {
+  const record = await store.get(nameOrDid)
   if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${nameOrDid} in this home.`)
   const file = keyFilePath(home, record.name)
   let key: KeyFile
@@ -230,8 +273,17 @@ export async function loadAgent(home: string, store: AgentStore, nameOrDid: stri
 export function agentInfo(agents: AgentStore, name: string, now: Date) {
   const record = agents.get(name)
   if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${name} in this home.`)
-  const day = utcDay(now)
-  const spend = agents.spend(record.name, day)
+  return withSpend(record, utcDay(now), agents.spend(record.name, utcDay(now)))
+}
+
+/** {@link agentInfo} over the async {@link AgentState}. */
+export async function agentInfoOf(agents: AgentState, name: string, now: Date): Promise<ReturnType<typeof agentInfo>> {
+  const record = await agents.get(name)
+  if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${name} in this home.`)
+  return withSpend(record, utcDay(now), await agents.spend(record.name, utcDay(now)))
+}
+
+function withSpend(record: AgentRecord, day: string, spend: AgentSpend) {
   const budgets = record.policy.currencies.map((c) => {
     const key = `${c.chainId ?? '*'}:${c.currency.toLowerCase()}`
     const s = spend.get(key) ?? { paid: 0n, reserved: 0n }

@@ -55,11 +55,11 @@ export async function listDecisions(s: ServiceContext, input: { did: string; lim
   let more = true
   // The creator's other statements (its registrations) are skipped; scan in pages until full.
   while (items.length < limit && more) {
-    const rows = s.search.statementsBy(input.did, after, 200)
+    const rows = await s.search.statementsBy(input.did, after, 200)
     more = rows.length === 200
     for (const r of rows) {
       after = r.idx
-      const stored = s.app.store.getEntry(r.idx)
+      const stored = await s.app.store.getEntry(r.idx)
       if (!stored) throw new MintmarkError('STORE_CORRUPT', `The search index names log entry ${r.idx}, which the log does not hold.`)
       const entry = decodeLogEntry(stored.data)
       if (entry.statement.asset.mediaType !== decisionMediaType) continue

@@ -1,7 +1,7 @@
 import { MintmarkError } from '@mintmark/core'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { ServiceContext } from '../operations.js'
-import { type AgentIdentity, type AgentStore, loadAgent } from './agents.js'
+import { type AgentIdentity, type AgentState, loadAgent } from './agents.js'
 import { createMcpServer } from './tools.js'
 
 /**
@@ -13,10 +13,10 @@ import { createMcpServer } from './tools.js'
  */
 export function createMcpHttpHandler(p: {
   service: ServiceContext
-  agents: AgentStore
+  agents: AgentState
   home: string
   /** The principal of a valid, unexpired, unrevoked API key; throws AUTH_INVALID otherwise. */
-  authenticate: (request: Request) => string
+  authenticate: (request: Request) => string | Promise<string>
   maxBodyBytes?: number | undefined
 }) {
   const identities = new Map<string, Promise<AgentIdentity>>()
@@ -30,8 +30,8 @@ export function createMcpHttpHandler(p: {
     return found
   }
   return async function handle(request: Request): Promise<Response> {
-    const principal = p.authenticate(request)
-    if (!p.agents.get(principal)) throw new MintmarkError('AGENT_NOT_FOUND', 'The API key does not belong to an agent of this home: /mcp acts as an agent.')
+    const principal = await p.authenticate(request)
+    if (!(await p.agents.get(principal))) throw new MintmarkError('AGENT_NOT_FOUND', 'The API key does not belong to an agent of this home: /mcp acts as an agent.')
     const agent = await identity(principal)
     const mcp = createMcpServer(p.service, { agent, agents: p.agents, transport: 'http' })
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true, maxRequestBodySize: p.maxBodyBytes ?? 96 * 1024 * 1024 })

@@ -4,8 +4,9 @@ import { createStatementAppender, openApp } from '@mintmark/app'
 import { MintmarkError } from '@mintmark/core'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { ServiceContext } from '../operations.js'
-import { catchUpSearchIndex, createSearchIndex } from '../search/search-index.js'
-import { type AgentIdentity, loadAgent, openAgentStore } from './agents.js'
+import { openAgentState, openSearchState } from '../open-state.js'
+import { catchUpSearchIndex } from '../search/search-index.js'
+import { type AgentIdentity, loadAgent } from './agents.js'
 import { createMcpServer } from './tools.js'
 
 export type RunMcpStdioOptions = {
@@ -34,8 +35,8 @@ export type RunMcpStdioOptions = {
 export async function runMcpStdio(options: RunMcpStdioOptions): Promise<{ agent: AgentIdentity | undefined; close: () => Promise<void>; closed: Promise<void> }> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const app = await openApp({ home: options.home, passphrase: options.passphrase })
-  const agents = openAgentStore(app.home)
-  const search = createSearchIndex({ path: path.join(app.home, 'search.sqlite') })
+  const agents = await openAgentState(app)
+  const search = await openSearchState(app)
   let tail: Promise<void> = Promise.resolve()
   const catchUp = (): Promise<void> => {
     tail = tail.then(async () => {
@@ -46,19 +47,19 @@ export async function runMcpStdio(options: RunMcpStdioOptions): Promise<{ agent:
   const closeAll = async () => {
     await appender.idle()
     await tail
-    search.close()
-    agents.close()
+    await search.close()
+    await agents.close()
     await app.close()
   }
-  const appender = createStatementAppender({ store: app.store })
+  const appender = createStatementAppender({ store: { appendEntries: app.appendEntries } })
   let agent: AgentIdentity | undefined
   try {
     await catchUp()
-    const name = options.agent ?? (() => {
-      const all = agents.list()
+    const name = options.agent ?? (await (async () => {
+      const all = await agents.list()
       if (all.length > 1) throw new MintmarkError('AGENT_NOT_FOUND', `This home has ${all.length} agents: name the one to act as.`, { metaMessages: [`Agents: ${all.map((a) => a.name).join(', ')}`] })
       return all[0]?.name
-    })()
+    })())
     agent = name === undefined ? undefined : await loadAgent(app.home, agents, name)
   } catch (error) {
     await closeAll()

@@ -33,7 +33,7 @@ import {
   verifyReportSchema,
 } from '../schemas.js'
 import { licenceFacts } from '../search/classify.js'
-import { type AgentIdentity, type AgentStore, agentInfo, checkPolicy, utcDay } from './agents.js'
+import { type AgentIdentity, type AgentState, agentInfoOf, checkPolicy, utcDay } from './agents.js'
 import { listDecisions, recordDecision } from './decisions.js'
 
 export type McpTransportKind = 'http' | 'stdio'
@@ -42,7 +42,7 @@ export type CreateMcpServerOptions = {
   /** The agent the session acts as; without one only the read tools work. */
   agent?: AgentIdentity | undefined
   /** The agents database (policies, spend). */
-  agents: AgentStore
+  agents: AgentState
   /** `stdio` lets tools read and write paths on this machine; `http` takes content as base64 only. */
   transport: McpTransportKind
 }
@@ -144,8 +144,8 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       await fsp.rm(dir, { recursive: true, force: true }).catch(() => {})
     }
   }
-  const firstStatement = (cid: string) => {
-    const first = s.app.store.entriesForAsset(cid)[0]
+  const firstStatement = async (cid: string) => {
+    const first = (await s.app.store.entriesForAsset(cid))[0]
     if (!first) throw new MintmarkError('ASSET_NOT_FOUND', `No record of ${cid} in this log.`)
     return { index: first.index, statement: decodeLogEntry(first.data).statement }
   }
@@ -163,7 +163,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       readOnly: true,
     },
     async (input) => {
-      const { items, nextCursor } = ops.search(s, input)
+      const { items, nextCursor } = await ops.search(s, input)
       if (agent) await recordDecision(s, agent, 'searched', { query: JSON.parse(canonicalize(JSON.parse(JSON.stringify(input)))), results: items.map((i) => i.cid) })
       return { items, nextCursor }
     },
@@ -185,7 +185,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       readOnly: true,
     },
     async (input) => {
-      const lineage = ops.getLineage(s, input)
+      const lineage = await ops.getLineage(s, input)
       const bundle = await ops.getBundle(s, { cid: input.cid })
       const verification = await withWorkDir(async (dir) => {
         const bundlePath = path.join(dir, 'bundle.json')
@@ -237,7 +237,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
   tool<Record<string, never>>(
     'get_agent_policy',
     { title: 'Agent policy and spend', description: 'The calling agent’s policy (set by its owner) and today’s spend per budget (UTC).', input: emptySchema, output: agentInfoSchema, readOnly: true },
-    async () => agentInfo(agents, needAgent().name, s.now()),
+    async () => agentInfoOf(agents, needAgent().name, s.now()),
   )
 
   // --- write tools -----------------------------------------------------------------------------
@@ -255,23 +255,23 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
     },
     async (input) => {
       const a = needAgent()
-      const row = s.app.store.getOffer(input.offerHash.toLowerCase())
+      const row = await s.app.store.getOffer(input.offerHash.toLowerCase())
       if (!row) throw new MintmarkError('OFFER_NOT_FOUND', `No offer ${input.offerHash} in this home.`)
       const doc = parseOfferDocument(JSON.parse(row.document))
       const quantity = input.quantity ?? 1
       const price = BigInt(doc.offer.price)
       const amount = price * BigInt(quantity)
-      const facts = licenceFacts(firstStatement(doc.assetCid).statement)
+      const facts = licenceFacts((await firstStatement(doc.assetCid)).statement)
       const offer = { offerHash: doc.offerHash, assetCid: doc.assetCid, chainId: doc.chainId, currency: doc.offer.currency, price: doc.offer.price, quantity, amount: amount.toString(), license: facts.license }
       const now = s.now()
       const day = utcDay(now)
       let budget: ReturnType<typeof checkPolicy>
       let reservation: { id: string; spentBefore: bigint }
       try {
-        const record = agents.get(a.name)
+        const record = await agents.get(a.name)
         if (!record) throw new MintmarkError('AGENT_NOT_FOUND', `No agent ${a.name} in this home.`)
         budget = checkPolicy(record.policy, { chainId: doc.chainId, currency: doc.offer.currency, price, quantity, license: facts.license, commercial: facts.commercial, derivatives: facts.derivatives })
-        reservation = agents.reserve({ agent: a.name, day, key: budget.key, amount, limit: budget.dailyBudget, offerHash: doc.offerHash, now })
+        reservation = await agents.reserve({ agent: a.name, day, key: budget.key, amount, limit: budget.dailyBudget, offerHash: doc.offerHash, now })
       } catch (error) {
         const e = toMintmarkError(error)
         if (e.code === 'AGENT_POLICY_DENIED' || e.code === 'AGENT_BUDGET_EXCEEDED')
@@ -282,7 +282,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
       try {
         chose = (await recordDecision(s, a, 'chose', { offer, ...(input.reason ? { reason: input.reason } : {}) })).logIndex
       } catch (error) {
-        agents.settle(reservation.id, 'released', undefined, s.now())
+        await agents.settle(reservation.id, 'released', undefined, s.now())
         throw error
       }
       let bought: Awaited<ReturnType<typeof buyLicense>>
@@ -292,11 +292,11 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
         const e = toMintmarkError(error)
         // Only failures that certainly paid nothing give the reservation back; a timeout keeps it.
         const unpaid = ['CHAIN_INSUFFICIENT_FUNDS', 'CHAIN_TX_REVERTED', 'LICENSE_OFFER_EXPIRED', 'LICENSE_SIGNATURE_INVALID', 'LICENSE_CURRENCY_NOT_ALLOWED', 'INPUT_INVALID', 'CHAIN_ID_MISMATCH', 'CHAIN_NOT_CONFIGURED']
-        if (unpaid.includes(e.code)) agents.settle(reservation.id, 'released', undefined, s.now())
+        if (unpaid.includes(e.code)) await agents.settle(reservation.id, 'released', undefined, s.now())
         await recordDecision(s, a, 'failed', { offer, failure: { code: e.code, message: e.shortMessage } }).catch(() => undefined)
         throw error
       }
-      agents.settle(reservation.id, 'paid', bought.txHash, s.now())
+      await agents.settle(reservation.id, 'paid', bought.txHash, s.now())
       let paid: number | null = null
       try {
         paid = (await recordDecision(s, a, 'paid', { offer, txHash: bought.txHash, blockNumber: bought.blockNumber, tokenId: bought.tokenId, buyer: bought.buyer })).logIndex
@@ -372,7 +372,7 @@ export function createMcpServer(s: ServiceContext, options: CreateMcpServerOptio
     },
     async (input) => {
       const a = needAgent()
-      const { statement } = firstStatement(input.cid)
+      const { statement } = await firstStatement(input.cid)
       const facts = licenceFacts(statement)
       const basis = await licenceBasis(s, a, input.cid, facts)
       if (input.saveTo !== undefined && !stdio) throw new MintmarkError('INPUT_INVALID', 'saveTo is only available over the stdio transport.', { fields: ['saveTo'] })
@@ -417,7 +417,7 @@ function isOpen(facts: ReturnType<typeof licenceFacts>): boolean {
 
 /** Why the agent may have the content: a licence token it holds, else an open licence; LICENSE_REQUIRED otherwise. */
 async function licenceBasis(s: ServiceContext, a: AgentIdentity, cid: string, facts: ReturnType<typeof licenceFacts>) {
-  const rows = s.app.store.offersForAsset(cid)
+  const rows = await s.app.store.offersForAsset(cid)
   if (rows.length) {
     const chains = await s.app.chains.list()
     for (const row of rows) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { type LogEntry, MintmarkError, canonicalize, decodeLogEntry } from '@mintmark/core'
+import type { AsyncLogStore } from '@mintmark/storage'
 import { decisionMediaType, type SearchQuery } from '../schemas.js'
 import { type AiTraining, licenceFacts, mediaClassOf, sourceGroupOf } from './classify.js'
 
@@ -213,18 +214,12 @@ export function createSearchIndex(options: SearchIndexOptions) {
   const insertRowsTx = db.transaction((rows: readonly SearchRow[]) => insertRowsNoTx(rows))
 
   /** Rows derived from log entries (statement rows for each; asset rows for first claims). */
-  const applyEntriesTx = db.transaction((entries: readonly { index: number; entry: LogEntry }[], cursor: number) => {
-    const rows: SearchRow[] = []
-    for (const { index, entry } of entries) {
-      const s = entry.statement
-      const created = Date.parse(s.createdAt)
-      insertStatement.run(index, s.creator, s.asset.cid, created)
-      // Later claims add no row; agents' decision records are statements, not assets to find.
-      if (entry.prior?.length || s.asset.mediaType === decisionMediaType) continue
-      rows.push(rowFromStatement(index, entry))
-    }
+  const applyEntriesTx = db.transaction((entries: readonly { index: number; entry: LogEntry }[], cursor: number, meta: Readonly<Record<string, string>>) => {
+    const { statements, rows } = searchRowsOf(entries)
+    for (const st of statements) insertStatement.run(st.idx, st.creator, st.cid, st.created)
     insertRowsNoTx(rows)
     setMeta.run('cursor', String(cursor))
+    for (const [k, v] of Object.entries(meta)) setMeta.run(k, v)
   })
 
   return {
@@ -237,9 +232,9 @@ export function createSearchIndex(options: SearchIndexOptions) {
     insertRows(rows: readonly SearchRow[]): number {
       return insertRowsTx(rows)
     },
-    /** Indexes decoded entries and advances the cursor, in one transaction. */
-    applyEntries(entries: readonly { index: number; entry: LogEntry }[], cursor: number): void {
-      applyEntriesTx(entries, cursor)
+    /** Indexes decoded entries and advances the cursor (and sets `meta`), in one transaction. */
+    applyEntries(entries: readonly { index: number; entry: LogEntry }[], cursor: number, meta: Readonly<Record<string, string>> = {}): void {
+      applyEntriesTx(entries, cursor, meta)
     },
     /** Creates the deferred indexes and refreshes the planner's statistics. */
     finishBulkLoad(): void {
@@ -298,42 +293,124 @@ export function rowFromStatement(index: number, entry: LogEntry): SearchRow {
   }
 }
 
+/** A statement row of the per-creator listing. */
+export type SearchStatementRow = { idx: number; creator: string; cid: string; created: number }
+
+/** What a batch of log entries adds: a statement row each, an asset row for each first claim. @internal */
+export function searchRowsOf(entries: readonly { index: number; entry: LogEntry }[]): { statements: SearchStatementRow[]; rows: SearchRow[] } {
+  const statements: SearchStatementRow[] = []
+  const rows: SearchRow[] = []
+  for (const { index, entry } of entries) {
+    const s = entry.statement
+    statements.push({ idx: index, creator: s.creator, cid: s.asset.cid, created: Date.parse(s.createdAt) })
+    // Later claims add no row; agents' decision records are statements, not assets to find.
+    if (entry.prior?.length || s.asset.mediaType === decisionMediaType) continue
+    rows.push(rowFromStatement(index, entry))
+  }
+  return { statements, rows }
+}
+
 /**
- * Catches the index up with the log from its cursor, in batches (yielding to the event loop
- * between them). Detects a different log (origin or leaf at the cursor) and rebuilds.
+ * The search index behind one async interface, with the names of {@link SearchIndex}'s methods:
+ * the SQLite file (through {@link toSearchState}) or PostgreSQL (`createPostgresSearchState` in
+ * search/postgres-search.ts, shared by every API node). The same query gives the same hits and
+ * cursors on both, except the order within `sort=relevance` (bm25 there, ts_rank here).
  */
+export type SearchState = {
+  /** The next log index to index. */
+  cursor(): Promise<number>
+  getMeta(key: string): Promise<string | undefined>
+  setMeta(key: string, value: string): Promise<void>
+  /** Inserts asset rows directly (bulk loads and tests); existing ids (or CIDs) are kept. Returns how many were added. */
+  insertRows(rows: readonly SearchRow[]): Promise<number>
+  /**
+   * Indexes decoded entries, advances the cursor to `cursor` and sets `meta`, in one transaction.
+   * On PostgreSQL a batch another node already indexed (the stored cursor is at or past `cursor`)
+   * is skipped whole.
+   */
+  applyEntries(entries: readonly { index: number; entry: LogEntry }[], cursor: number, meta?: Readonly<Record<string, string>>): Promise<void>
+  /** After a bulk load: the deferred indexes, counts and planner statistics. */
+  finishBulkLoad(): Promise<void>
+  analyze(): Promise<void>
+  /** Assets in the index. */
+  size(): Promise<number>
+  search(query: SearchQuery): Promise<SearchResult>
+  /** The plan of a query, one line per step (for the benchmark and tests). */
+  explain(query: SearchQuery): Promise<string[]>
+  statementsBy(creator: string, after: number, limit: number): Promise<{ idx: number; cid: string; created: number }[]>
+  /** Empties the index (a rebuild from the log follows). */
+  reset(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The SQLite search index seen through {@link SearchState}; closing it closes the file. */
+export function toSearchState(index: SearchIndex): SearchState {
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  return {
+    cursor: () => run(() => index.cursor()),
+    getMeta: (key) => run(() => index.getMeta(key)),
+    setMeta: (key, value) => run(() => index.setMeta(key, value)),
+    insertRows: (rows) => run(() => index.insertRows(rows)),
+    applyEntries: (entries, cursor, meta) => run(() => index.applyEntries(entries, cursor, meta)),
+    finishBulkLoad: () => run(() => index.finishBulkLoad()),
+    analyze: () => run(() => index.analyze()),
+    size: () => run(() => index.size()),
+    search: (query) => run(() => index.search(query)),
+    explain: (query) => run(() => index.explain(query)),
+    statementsBy: (creator, after, limit) => run(() => index.statementsBy(creator, after, limit)),
+    reset: () => run(() => index.reset()),
+    close: () => run(() => index.close()),
+  }
+}
+
 /** How rows are derived from entries; an index built by another derivation is rebuilt. 2: agent decisions are not assets. */
 const derivation = '2'
 
+/**
+ * Catches the index up with the log from its cursor, in batches (yielding to the event loop
+ * between them). Detects a different log (origin, or the leaf last indexed) and rebuilds. Several
+ * processes may catch one shared index up at once: each batch records its last leaf with its
+ * index in the same transaction as the cursor, so the check never mixes two writers' values.
+ */
 export async function catchUpSearchIndex(
-  index: SearchIndex,
-  store: { size(): number; iterateEntries(from?: number, to?: number, batch?: number): Generator<{ index: number; leafHash: Uint8Array; data: Uint8Array }>; getEntry(i: number): { leafHash: Uint8Array } | undefined },
+  index: SearchState,
+  store: Pick<AsyncLogStore, 'size' | 'getEntries' | 'getEntry'>,
   logOrigin: string,
   options: { batch?: number } = {},
 ): Promise<number> {
-  const origin = index.getMeta('origin')
-  let cursor = index.cursor()
-  const size = store.size()
-  const leafAt = (i: number) => Buffer.from(store.getEntry(i)?.leafHash ?? new Uint8Array()).toString('hex')
-  const stale = index.getMeta('derivation') !== derivation
-  if (stale || (origin !== undefined && origin !== logOrigin) || cursor > size || (cursor > 0 && index.getMeta('last_leaf') !== leafAt(cursor - 1))) {
-    index.reset()
+  const origin = await index.getMeta('origin')
+  let cursor = await index.cursor()
+  const size = await store.size()
+  const leafAt = async (i: number) => Buffer.from((await store.getEntry(i))?.leafHash ?? new Uint8Array()).toString('hex')
+  const stale = (await index.getMeta('derivation')) !== derivation
+  let mismatch = false
+  if (!stale && origin === logOrigin && cursor <= size && cursor > 0) {
+    // `<index>:<hex>` (any writer's last batch, self-consistent), or the older `<hex>` of leaf cursor − 1.
+    const last = (await index.getMeta('last_leaf')) ?? ''
+    const colon = last.indexOf(':')
+    const at = colon < 0 ? cursor - 1 : Number(last.slice(0, colon))
+    mismatch = !Number.isSafeInteger(at) || at < 0 || at >= size || last.slice(colon + 1) !== (await leafAt(at))
+  }
+  if (stale || (origin !== undefined && origin !== logOrigin) || cursor > size || mismatch) {
+    await index.reset()
     cursor = 0
   }
-  if (origin !== logOrigin) index.setMeta('origin', logOrigin)
-  if (stale) index.setMeta('derivation', derivation)
+  if (origin !== logOrigin) await index.setMeta('origin', logOrigin)
+  if (stale) await index.setMeta('derivation', derivation)
   const batch = options.batch ?? 2000
   let done = 0
   while (cursor < size) {
     const to = Math.min(size, cursor + batch)
-    const decoded: { index: number; entry: LogEntry }[] = []
-    let last: Uint8Array | undefined
-    for (const e of store.iterateEntries(cursor, to, batch)) {
-      decoded.push({ index: e.index, entry: decodeLogEntry(e.data) })
-      last = e.leafHash
-    }
-    index.applyEntries(decoded, to)
-    if (last) index.setMeta('last_leaf', Buffer.from(last).toString('hex'))
+    const stored = await store.getEntries(cursor, to)
+    const decoded = stored.map((e) => ({ index: e.index, entry: decodeLogEntry(e.data) }))
+    const last = stored.at(-1)
+    await index.applyEntries(decoded, to, last ? { last_leaf: `${last.index}:${Buffer.from(last.leafHash).toString('hex')}` } : {})
     done += to - cursor
     cursor = to
     if (cursor < size) await yieldToLoop()
@@ -344,7 +421,7 @@ export async function catchUpSearchIndex(
 // --- queries ---------------------------------------------------------------------------------
 
 /** s: sort; f: filter hash; c/i: keyset (created, id); o: offset (relevance); m: 'log' when a broad text query pages in log order. */
-type Cursor = { v: 1; s: string; f: string; c?: number; i?: number; o?: number; m?: 'log' }
+export type Cursor = { v: 1; s: string; f: string; c?: number; i?: number; o?: number; m?: 'log' }
 
 /** A text query matching at least this many assets pages in log order instead of sorting every match by created. */
 export const broadMatchThreshold = 10_000
@@ -354,16 +431,19 @@ export const matchWindow = 20_000
 export const rankWindow = 10_000
 
 /** The part of a query a cursor is bound to: every filter and the sort, not the page size. */
-function filterHash(q: SearchQuery): string {
+/** @internal */
+export function filterHash(q: SearchQuery): string {
   const { cursor, limit, ...rest } = q
   return createHash('sha256').update(canonicalize(JSON.parse(JSON.stringify(rest)))).digest('base64url').slice(0, 12)
 }
 
-function sortOf(q: SearchQuery): 'created' | 'created-asc' | 'relevance' {
+/** @internal */
+export function sortOf(q: SearchQuery): 'created' | 'created-asc' | 'relevance' {
   return q.sort ?? (q.q ? 'relevance' : 'created')
 }
 
-function decodeCursor(q: SearchQuery): Cursor | undefined {
+/** The query's cursor, checked against the query (CURSOR_INVALID). @internal */
+export function decodeCursor(q: SearchQuery): Cursor | undefined {
   if (q.cursor === undefined) return undefined
   let c: Cursor
   try {
@@ -383,7 +463,8 @@ function decodeCursor(q: SearchQuery): Cursor | undefined {
   return c
 }
 
-function encodeCursor(c: Cursor): string {
+/** @internal */
+export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url')
 }
 
@@ -517,7 +598,8 @@ function buildSql(q: SearchQuery, counts: Map<string, number>, cursor: Cursor | 
   return { sql, args: [...args, limit + 1], sort, limit, offset: 0, mode: 'created' as const }
 }
 
-type Row = {
+/** An asset row as read back (booleans as 0/1). @internal */
+export type SearchDbRow = {
   id: number
   cid: string
   media_type: string
@@ -564,7 +646,7 @@ function runSearch(db: Database.Database, q: SearchQuery, counts: Map<string, nu
   const cursor = decodeCursor(q)
   const built = buildSql(q, counts, cursor, countMatchesIn(db))
   const { sql, args, sort, limit, offset } = built
-  const rows = prepared(db, sql).all(...args) as Row[]
+  const rows = prepared(db, sql).all(...args) as SearchDbRow[]
   const more = rows.length > limit
   const page = more ? rows.slice(0, limit) : rows
   const last = page[page.length - 1]
@@ -588,31 +670,33 @@ function runSearch(db: Database.Database, q: SearchQuery, counts: Map<string, nu
     nextCursor = sort === 'relevance' ? encodeCursor({ v: 1, s: sort, f, o: offset + limit }) : encodeCursor({ v: 1, s: sort, f, c: last.created, i: last.id })
     if (sort === 'relevance' && offset + limit > 10_000) nextCursor = null
   }
+  return { items: page.map(searchHitOf), nextCursor }
+}
+
+/** The API's hit for a row. @internal */
+export function searchHitOf(r: SearchDbRow): SearchHit {
   const bool = (v: number | null) => (v === null ? null : v === 1)
   return {
-    items: page.map((r) => ({
-      cid: r.cid,
-      logIndex: r.id,
-      mediaType: r.media_type,
-      title: r.title,
-      creator: r.creator,
-      createdAt: new Date(r.created).toISOString(),
-      digitalSourceType: r.source_type,
-      sourceGroup: r.source_group,
-      model: r.model,
-      license: r.license,
-      commercialUse: bool(r.commercial),
-      derivatives: bool(r.derivatives),
-      aiTraining: r.ai_training,
-      width: r.width,
-      height: r.height,
-      hasParents: r.has_parents === 1,
-      price: r.price,
-      currency: r.currency,
-      chainId: r.chain_id,
-      royaltyBps: r.royalty_bps,
-      hasAnchor: bool(r.has_anchor),
-    })),
-    nextCursor,
+    cid: r.cid,
+    logIndex: r.id,
+    mediaType: r.media_type,
+    title: r.title,
+    creator: r.creator,
+    createdAt: new Date(r.created).toISOString(),
+    digitalSourceType: r.source_type,
+    sourceGroup: r.source_group,
+    model: r.model,
+    license: r.license,
+    commercialUse: bool(r.commercial),
+    derivatives: bool(r.derivatives),
+    aiTraining: r.ai_training,
+    width: r.width,
+    height: r.height,
+    hasParents: r.has_parents === 1,
+    price: r.price,
+    currency: r.currency,
+    chainId: r.chain_id,
+    royaltyBps: r.royalty_bps,
+    hasAnchor: bool(r.has_anchor),
   }
 }

@@ -58,6 +58,7 @@ export const errorCodes = {
   STORE_IO: { status: 503, retry: true },
   STORE_ACCESS_DENIED: { status: 500, retry: false },
   STORE_BUCKET_NOT_FOUND: { status: 500, retry: false },
+  STORE_FEATURE_UNSUPPORTED: { status: 501, retry: false },
   BLOB_NOT_FOUND: { status: 404, retry: false },
   ASSET_NOT_FOUND: { status: 404, retry: false },
   // media

@@ -285,8 +285,8 @@ function addFingerprints(w: WriteSet, fps: { cid: string; fp: FingerprintInput; 
     })
   w.add(
     'w_fp_chunks',
-    `INSERT INTO fingerprint_chunks (chunk_no, chunk_value, fingerprint_id)
-     SELECT c.no, c.value, f.id FROM w_fp f
+    `INSERT INTO fingerprint_index (algorithm, chunk_no, chunk_value, fingerprint_id)
+     SELECT f.algorithm, c.no, c.value, f.id FROM w_fp f
      JOIN unnest(${w.p(c.cid, 'text[]')}, ${w.p(c.alg, 'text[]')}, ${w.p(c.hash, 'bytea[]')}, ${w.p(c.no, 'smallint[]')}, ${w.p(c.value, 'integer[]')})
        AS c(cid, alg, hash, no, value) ON c.cid = f.asset_cid AND c.alg = f.algorithm AND c.hash = f.hash`,
   )

@@ -1,6 +1,8 @@
 // biome-ignore lint/performance/noBarrelFile: package entrypoint (subpath @mintmark/storage/postgres)
 export { createPostgresLogStore, type PostgresLogStore, type PostgresLogStoreOptions, type SequencerState } from './postgres-log-store.js'
-export { migratePostgres } from './migrate.js'
+export { type ComponentMigration, migratePostgres, migratePostgresComponent } from './migrate.js'
+export { storeCall, toStoreError } from './errors.js'
+export { inTransaction } from './transaction.js'
 export { postgresMigrations } from './migrations.js'
 export { appendedChannel, createLogQueue, type LogQueue, type LogQueueOptions, type QueuedRef, type SequencedRef, type WaitOptions } from './log-queue.js'
 export type { BuildLeaf, QueueDraft } from './queue-draft.js'

@@ -35,3 +35,38 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
     })
   })
 }
+
+export const componentMigrationLockKey = 3
+
+/** A numbered migration of a component that keeps its own tables next to the log's. */
+export type ComponentMigration = { version: number; name: string; sql: string }
+
+/**
+ * Brings one component's tables (the server's API keys, the agents' ledger, the search index…)
+ * to its newest schema, like {@link migratePostgres} does for the log: numbered migrations applied
+ * once, in order, in one transaction under an advisory lock, recorded per component in
+ * `component_migrations`. Returns the component's schema version; STORE_CORRUPT when the database
+ * holds a newer version than `migrations` know, STORE_IO when it cannot be reached.
+ */
+export async function migratePostgresComponent(pool: pg.Pool, component: string, migrations: readonly ComponentMigration[]): Promise<number> {
+  const latest = migrations.at(-1)?.version ?? 0
+  return storeCall(`migrate the ${component} schema`, () =>
+    inTransaction(pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [lockNamespace, componentMigrationLockKey])
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS component_migrations (
+           component text NOT NULL, version integer NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (component, version))`,
+      )
+      const current = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM component_migrations WHERE component = $1', [component])).rows[0].v)
+      if (current > latest)
+        throw new MintmarkError('STORE_CORRUPT', `The database's ${component} schema version ${current} is newer than this Mintmark supports (${latest}).`)
+      for (const m of migrations) {
+        if (m.version <= current) continue
+        await client.query(m.sql)
+        await client.query('INSERT INTO component_migrations (component, version, name) VALUES ($1, $2, $3)', [component, m.version, m.name])
+      }
+      return latest
+    }),
+  )
+}

@@ -125,4 +125,74 @@ CREATE TABLE queue_rejected (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'app index: anchors, chain indexer, offers, fingerprint multi-index',
+    sql: `
+-- Text compared or sorted by the app (hashes, timestamps, CIDs) uses the "C" collation: byte order,
+-- the same order the SQLite store gives, whatever the database's default collation.
+
+-- Anchors of checkpoints on chains, one row per (chain, tree size), as in the SQLite store.
+CREATE TABLE anchors (
+  chain_id bigint NOT NULL,
+  tree_size bigint NOT NULL CHECK (tree_size >= 0),
+  root_hash text COLLATE "C" NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'included', 'final')),
+  tx_hash text COLLATE "C",
+  block_number bigint,
+  block_hash text COLLATE "C",
+  contract text COLLATE "C" NOT NULL,
+  log_id text COLLATE "C" NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  last_error jsonb,
+  updated_at text COLLATE "C" NOT NULL,
+  PRIMARY KEY (chain_id, tree_size),
+  CHECK (status = 'pending' OR (tx_hash IS NOT NULL AND block_number IS NOT NULL AND block_hash IS NOT NULL))
+);
+-- "The newest anchored size above a leaf": only included/final rows are proof targets.
+CREATE INDEX anchors_anchored ON anchors (tree_size) WHERE status IN ('included', 'final');
+
+-- Signed licence offers, as issued.
+CREATE TABLE offers (
+  offer_hash text COLLATE "C" PRIMARY KEY,
+  asset_cid text COLLATE "C" NOT NULL,
+  chain_id bigint NOT NULL,
+  document text NOT NULL,
+  created_at text COLLATE "C" NOT NULL
+);
+CREATE INDEX offers_asset ON offers (asset_cid, created_at, offer_hash);
+CREATE INDEX offers_chain ON offers (chain_id, created_at, offer_hash);
+
+-- The chain indexer's state per chain: decoded events, recent block hashes, the cursor.
+CREATE TABLE chain_events (
+  chain_id bigint NOT NULL,
+  block_number bigint NOT NULL,
+  block_hash text COLLATE "C" NOT NULL,
+  log_index integer NOT NULL,
+  tx_hash text COLLATE "C" NOT NULL,
+  contract text NOT NULL,
+  address text COLLATE "C" NOT NULL,
+  event text NOT NULL,
+  args_json text NOT NULL,
+  PRIMARY KEY (chain_id, block_number, log_index)
+);
+CREATE TABLE chain_blocks (chain_id bigint NOT NULL, number bigint NOT NULL, hash text COLLATE "C" NOT NULL, PRIMARY KEY (chain_id, number));
+CREATE TABLE chain_cursor (chain_id bigint PRIMARY KEY, block bigint NOT NULL);
+
+-- The fingerprint multi-index keyed by algorithm too: a lookup for one algorithm reads only its
+-- own chunk rows (the first schema joined every algorithm's rows sharing a chunk, then filtered).
+-- Filled from the old table, which it replaces.
+CREATE TABLE fingerprint_index (
+  algorithm text COLLATE "C" NOT NULL,
+  chunk_no smallint NOT NULL,
+  chunk_value integer NOT NULL,
+  fingerprint_id bigint NOT NULL REFERENCES fingerprints (id),
+  PRIMARY KEY (algorithm, chunk_no, chunk_value, fingerprint_id)
+);
+INSERT INTO fingerprint_index (algorithm, chunk_no, chunk_value, fingerprint_id)
+  SELECT f.algorithm, c.chunk_no, c.chunk_value, c.fingerprint_id FROM fingerprint_chunks c JOIN fingerprints f ON f.id = c.fingerprint_id;
+DROP TABLE fingerprint_chunks;
+CREATE INDEX fingerprints_algorithm ON fingerprints (algorithm);
+`,
+  },
 ]

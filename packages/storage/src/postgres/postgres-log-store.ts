@@ -1,7 +1,9 @@
 import { MintmarkError, rootPlan } from '@mintmark/core'
 import pg from 'pg'
+import type { AppIndexStore } from '../app-index-store.js'
 import { type AssetRow, type AsyncLogStore, assertSameCheckpoint, assertTreeSize } from '../log-store.js'
 import type { AppendResult, C2paEvidenceRow, FingerprintRow, LineageEdge, StoredCheckpoint, StoredEntry } from '../sqlite/sqlite-store.js'
+import { createPostgresAppIndex } from './app-index.js'
 import { WriteSet, appendLocked, lockLogState, readNodes } from './append.js'
 import { storeCall, toStoreError } from './errors.js'
 import { migratePostgres } from './migrate.js'
@@ -18,8 +20,11 @@ export type PostgresLogStoreOptions = {
 
 export type SequencerState = { size: number; epoch: number; holder: string | null; takenAt: Date | null }
 
-/** The PostgreSQL log store: {@link AsyncLogStore} plus what the queue and the sequencer need. */
-export type PostgresLogStore = AsyncLogStore & {
+/**
+ * The PostgreSQL store: the log ({@link AsyncLogStore}), the app's index rows
+ * ({@link AppIndexStore}; together the `AsyncStore`), and what the queue and the sequencer need.
+ */
+export type PostgresLogStore = AsyncLogStore & AppIndexStore & {
   /** The store's connection pool (appends, reads, the queue). */
   readonly pool: pg.Pool
   /** A new client outside the pool, for a dedicated session (the sequencer's lock); the caller connects and ends it. */
@@ -77,6 +82,7 @@ export async function createPostgresLogStore(options: PostgresLogStoreOptions): 
 
   let closed = false
   return {
+    ...createPostgresAppIndex(pool),
     pool,
     createClient: (overrides = {}) => new pg.Client({ ...clientConfig, ...overrides }),
     size,
