@@ -4,7 +4,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { repoRoot, runCli } from '../helpers/cli.js'
+import { repoRoot, runCli, runCliJson } from '../helpers/cli.js'
 
 // `mintmark fingerprints reindex` through the built CLI: a home whose fingerprints are partly
 // missing (rows deleted, as in a home registered before migration 3) gets them back, and a
@@ -16,16 +16,7 @@ const cJpg = path.join(testdata, 'c2pa', 'C.jpg')
 let work: string
 let home: string
 const cli = (args: string[]) => runCli([...args, '--home', home], { cwd: work })
-const json = async (args: string[]) => {
-  const r = await cli([...args, '--json'])
-  let body: any
-  try {
-    body = JSON.parse(r.stdout)
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`)
-  }
-  return { ...r, body }
-}
+const json = (args: string[]) => runCliJson([...args, '--home', home], { cwd: work })
 const withDb = <T>(fn: (db: Database.Database) => T): T => {
   const db = new Database(path.join(home, 'index.sqlite'))
   try {

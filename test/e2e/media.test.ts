@@ -4,7 +4,7 @@ import path from 'node:path'
 import { readC2pa } from '@mintmark/media'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { repoRoot, runCli } from '../helpers/cli.js'
+import { repoRoot, runCli, runCliJson } from '../helpers/cli.js'
 
 // Finding a file's record without its metadata (issue 5), through the built CLI: PDQ similarity,
 // the home's watermark, and C2PA written by `export c2pa` and read back by `verify`.
@@ -16,16 +16,7 @@ const certs = path.join(testdata, 'c2pa', 'certs')
 let work: string
 let home: string
 const cli = (args: string[]) => runCli([...args, '--home', home], { cwd: work })
-const json = async (args: string[]) => {
-  const r = await cli([...args, '--json'])
-  let body: any
-  try {
-    body = JSON.parse(r.stdout)
-  } catch {
-    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`)
-  }
-  return { ...r, body }
-}
+const json = (args: string[]) => runCliJson([...args, '--home', home], { cwd: work })
 
 type Candidate = { cid: string; logIndex: number; evidence: string; distance?: number; bitAccuracy?: number; record: { verdict: string } }
 

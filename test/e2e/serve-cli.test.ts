@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { openApp } from '@mintmark/app'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { runCli, startCli } from '../helpers/cli.js'
+import { runCli, startCli, serveListening } from '../helpers/cli.js'
 
 // `mintmark serve` as a user runs it: one process on the embedded defaults (SQLite, filesystem
 // blobs, the local dev chain) serving the API with its background workers; SIGTERM stops it
@@ -22,23 +22,6 @@ afterAll(async () => {
   await fsp.rm(work, { recursive: true, force: true })
 })
 
-/** The JSON document `serve --json` prints once it listens. */
-function listening(c: ChildProcess): Promise<{ url: string }> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    let err = ''
-    c.stderr?.on('data', (d) => (err += d))
-    c.stdout?.on('data', (d) => {
-      out += d
-      try {
-        resolve(JSON.parse(out) as { url: string })
-      } catch {
-        // not complete yet
-      }
-    })
-    c.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
-  })
-}
 
 it('serves, anchors by itself, and stops on SIGTERM keeping every acknowledged registration', async () => {
   const key = await runCli(['serve', 'api-key', '--json'], { env })
@@ -46,7 +29,7 @@ it('serves, anchors by itself, and stops on SIGTERM keeping every acknowledged r
   const { token } = JSON.parse(key.stdout) as { token: string }
 
   child = startCli(['serve', '--port', '0', '--json', '--anchor-every', '300ms', '--index-every', '300ms'], env)
-  const { url } = await listening(child)
+  const { url } = await serveListening(child)
   const template = Buffer.from(JSON.stringify({ digitalSourceType: 'trainedAlgorithmicMedia', license: { spdx: 'CC-BY-4.0' } })).toString('base64url')
   const cids: string[] = []
   for (let i = 0; i < 3; i++) {

@@ -20,7 +20,7 @@ import { type PostgresLogStore, createPostgresLogStore } from '@mintmark/storage
 import { hexToBytes } from '@noble/hashes/utils.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Keypair, newKeypair, rand, signedPost, signedStatementFor } from '../../apps/server/test/helpers.js'
-import { runCli, startCli } from '../helpers/cli.js'
+import { runCli, startCli, serveListening } from '../helpers/cli.js'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../helpers/postgres.js'
 
 // Issue 7, as deployed: several `mintmark serve` processes (the built CLI) on one PostgreSQL
@@ -38,23 +38,6 @@ let work: string
 let env: NodeJS.ProcessEnv
 const nodes: { child: ChildProcess; url: string; alive: boolean }[] = []
 
-/** The JSON document `serve --json` prints once it listens. */
-function listening(c: ChildProcess): Promise<{ url: string }> {
-  return new Promise((resolve, reject) => {
-    let out = ''
-    let err = ''
-    c.stderr?.on('data', (d) => (err += d))
-    c.stdout?.on('data', (d) => {
-      out += d
-      try {
-        resolve(JSON.parse(out) as { url: string })
-      } catch {
-        // not complete yet
-      }
-    })
-    c.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
-  })
-}
 
 beforeAll(async () => {
   if (!run) return
@@ -66,7 +49,7 @@ beforeAll(async () => {
   expect(init.code, init.stderr).toBe(0)
   for (let i = 0; i < NODES; i++) {
     const child = startCli(['serve', '--port', '0', '--json', '--no-workers'], env)
-    nodes.push({ child, url: (await listening(child)).url, alive: true })
+    nodes.push({ child, url: (await serveListening(child)).url, alive: true })
   }
 }, 180_000)
 

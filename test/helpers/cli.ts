@@ -25,3 +25,33 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, [cliBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
 }
+
+/** Runs the built CLI with `--json` and parses what it prints (a clear error when that is not JSON). */
+export async function runCliJson(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult & { body: any }> {
+  const r = await runCli([...args, '--json'], opts)
+  let body: any
+  try {
+    body = JSON.parse(r.stdout)
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`)
+  }
+  return { ...r, body }
+}
+
+/** Resolves with the JSON document `mintmark serve --json` prints once it listens; rejects if it exits first. */
+export function serveListening(c: ChildProcess): Promise<{ url: string }> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    let err = ''
+    c.stderr?.on('data', (d) => (err += d))
+    c.stdout?.on('data', (d) => {
+      out += d
+      try {
+        resolve(JSON.parse(out) as { url: string })
+      } catch {
+        // not complete yet
+      }
+    })
+    c.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
+  })
+}

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import path from 'node:path'
+import { settleSync } from '@mintmark/storage'
 import { openDurableDb } from './durable-db.js'
 
 /**
@@ -111,13 +112,7 @@ export type ServerState = {
 
 /** The SQLite server database seen through {@link ServerState}; closing it closes the file. */
 export function toServerState(db: ServerDb): ServerState {
-  const run = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  const run = settleSync
   return {
     createKey: (p) => run(() => db.createKey(p)),
     checkToken: (token) => run(() => db.checkToken(token)),

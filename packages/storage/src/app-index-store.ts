@@ -1,4 +1,4 @@
-import { type AsyncLogStore, toAsyncLogStore } from './log-store.js'
+import { type AsyncLogStore, settleSync, toAsyncLogStore } from './log-store.js'
 import type {
   AnchorRow,
   AnchorRowStatus,
@@ -78,13 +78,7 @@ export type AsyncStore = AsyncLogStore & AppIndexStore
  * ```
  */
 export function toAsyncStore(store: SqliteStore): AsyncStore {
-  const run = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  const run = settleSync
   const index: AppIndexStore = {
     putAnchor: (a) => run(() => store.putAnchor(a)),
     getAnchor: (chainId, treeSize) => run(() => store.getAnchor(chainId, treeSize)),

@@ -5,7 +5,7 @@ export { hashFile, type HashFileOptions } from './fs/hash-file.js'
 export { nodeSha256 } from './fs/node-sha256.js'
 export { readKeyFile, writeKeyFile } from './keystore/index.js'
 export { type AppIndexStore, type AsyncStore, toAsyncStore } from './app-index-store.js'
-export { type AssetRow, type AsyncLogStore, toAsyncLogStore } from './log-store.js'
+export { type AssetRow, type AsyncLogStore, settleSync, toAsyncLogStore } from './log-store.js'
 export {
   type AnchorRow,
   type AnchorRowStatus,

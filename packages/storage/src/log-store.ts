@@ -83,14 +83,7 @@ export type AsyncLogStore = {
  * ```
  */
 export function toAsyncLogStore(store: SqliteStore): AsyncLogStore {
-  // A sync throw becomes a rejection, so callers see one error path for both adapters.
-  const run = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  const run = settleSync
   return {
     size: () => run(() => store.size()),
     getNodes: (ids) => run(() => store.getNodes(ids)),
@@ -125,6 +118,19 @@ export function toAsyncLogStore(store: SqliteStore): AsyncLogStore {
     getMeta: (key) => run(() => store.getMeta(key)),
     setMeta: (key, value) => run(() => store.setMeta(key, value)),
     close: () => run(() => store.close()),
+  }
+}
+
+/**
+ * Runs a synchronous call and settles a promise with its result or its error: how the SQLite
+ * adapters present their synchronous stores behind the async interfaces (a sync throw becomes a
+ * rejection, so callers see one error path for every adapter).
+ */
+export function settleSync<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (error) {
+    return Promise.reject(error)
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { settleSync } from '@mintmark/storage'
 import { createNodeEd25519Signer } from '@mintmark/app'
 import { type Did, MintmarkError, type Signer, didKeyFromPublicKey, generateEd25519KeyPair } from '@mintmark/core'
 import { openDurableDb } from '../durable-db.js'
@@ -171,13 +172,7 @@ export type AgentState = {
 
 /** The SQLite agent store seen through {@link AgentState}; closing it closes the file. */
 export function toAgentState(store: AgentStore): AgentState {
-  const run = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  const run = settleSync
   return {
     insert: (r) => run(() => store.insert(r)),
     get: (nameOrDid) => run(() => store.get(nameOrDid)),

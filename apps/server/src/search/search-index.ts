@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { type LogEntry, MintmarkError, canonicalize, decodeLogEntry } from '@mintmark/core'
-import type { AsyncLogStore } from '@mintmark/storage'
+import { type AsyncLogStore, settleSync } from '@mintmark/storage'
 import { decisionMediaType, type SearchQuery } from '../schemas.js'
 import { type AiTraining, licenceFacts, mediaClassOf, sourceGroupOf } from './classify.js'
 
@@ -345,13 +345,7 @@ export type SearchState = {
 
 /** The SQLite search index seen through {@link SearchState}; closing it closes the file. */
 export function toSearchState(index: SearchIndex): SearchState {
-  const run = <T>(fn: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  const run = settleSync
   return {
     cursor: () => run(() => index.cursor()),
     getMeta: (key) => run(() => index.getMeta(key)),
