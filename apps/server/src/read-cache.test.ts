@@ -1,8 +1,13 @@
 import { promises as fsp } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { type AppContext, createStatementAppender, openApp, prepareSignedStatement } from '@mintmark/app'
+import Database from 'better-sqlite3'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../../test/helpers/cli.js'
 import { type Keypair, type TestServer, makeHome, newKeypair, rand, serve, signedPost, signedStatementFor } from '../test/helpers.js'
-import { assetCacheFor, createAssetCache, etagMatches } from './read-cache.js'
+import { assetCacheFor, createAssetCache, etagMatches, openWalIndexProbe } from './read-cache.js'
 
 // GET /v1/assets/{cid} from the read cache: real server, real SQLite, real fetch. Each test
 // would fail if a cached answer outlived what it was built from.
@@ -98,6 +103,118 @@ describe('GET /v1/assets/{cid} over HTTP', () => {
   })
 })
 
+describe('GET /v1/assets/{cid}: another process writing to the same home', () => {
+  it('an asset registered by another process (the CLI) shows on the next GET: the tree size every record reports grew', async () => {
+    const env = await makeHome()
+    const server = await serve(env.home, { rateLimits: { read: big, write: big } })
+    try {
+      const register = async (name: string) => {
+        const file = path.join(env.work, name)
+        await fsp.writeFile(file, rand(640))
+        const r = await runCli(['register', file, '--json', '--home', env.home])
+        expect(r.code, r.stderr).toBe(0)
+        return (JSON.parse(r.stdout) as { registered: { cid: string }[] }).registered[0]?.cid as string
+      }
+      const cid = await register('a.bin')
+      const get = async () => {
+        const r = await fetch(`${server.url}/v1/assets/${cid}`)
+        expect(r.status).toBe(200)
+        return { etag: r.headers.get('etag'), body: (await r.json()) as { log: { treeSize: number } } }
+      }
+      const before = await get()
+      expect((await get()).etag).toBe(before.etag) // served from the cache
+      // Appended by another process, with no request to this server in between: only the store
+      // can tell the cache.
+      await register('b.bin')
+      const after = await get()
+      expect(after.body.log.treeSize).toBe(before.body.log.treeSize + 1)
+      expect(after.etag).not.toBe(before.etag)
+    } finally {
+      await server.close()
+      await fsp.rm(env.work, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('GET /v1/assets/{cid}: request log of cache hits', () => {
+  async function run(requestLog: 'each' | undefined) {
+    const env = await makeHome()
+    const lines: { msg: string; route?: string; reqId?: string; status?: number | Record<string, number>; count?: number }[] = []
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const server = await serve(env.home, { logger, requestLog, rateLimits: { read: big, write: big } })
+    try {
+      const signed = await signedStatementFor(alice, rand(120))
+      expect((await signedPost(`${server.url}/v1/assets`, alice, signed)).status).toBe(201)
+      const url = `${server.url}/v1/assets/${signed.statement.asset.cid}`
+      const first = await fetch(url) // a miss: the full path
+      const etag = first.headers.get('etag') as string
+      await fetch(url)
+      await fetch(url)
+      expect((await fetch(url, { headers: { 'if-none-match': etag } })).status).toBe(304)
+      expect((await fetch(url, { headers: { 'x-request-id': 'traced-1' } })).status).toBe(200)
+    } finally {
+      await server.close()
+      await fsp.rm(env.work, { recursive: true, force: true })
+    }
+    return { requests: lines.filter((l) => l.msg === 'request' && l.route === '/v1/assets/{cid}'), aggregates: lines.filter((l) => l.msg === 'cached reads') }
+  }
+
+  it('by default: the miss and a traced hit get their line, the other hits one aggregate record (flushed on close)', async () => {
+    const { requests, aggregates } = await run(undefined)
+    expect(requests).toHaveLength(2)
+    expect(requests[1]?.reqId).toBe('traced-1')
+    expect(aggregates).toEqual([expect.objectContaining({ route: '/v1/assets/{cid}', count: 3, status: { 200: 2, 304: 1 } })])
+  })
+
+  it("requestLog: 'each' logs every hit", async () => {
+    const { requests, aggregates } = await run('each')
+    expect(requests.map((r) => r.status)).toEqual([200, 200, 200, 304, 200])
+    expect(aggregates).toEqual([])
+  })
+})
+
+describe('openWalIndexProbe', () => {
+  it('changes on a commit by this connection or another one, and not otherwise', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mintmark-wal-probe-'))
+    const file = path.join(dir, 'db.sqlite')
+    const a = new Database(file)
+    a.pragma('journal_mode = WAL')
+    a.exec('CREATE TABLE t (x INTEGER)')
+    const b = new Database(file)
+    const probe = openWalIndexProbe(file)
+    try {
+      const v0 = probe.version()
+      expect(probe.version()).toBe(v0)
+      a.prepare('SELECT COUNT(*) FROM t').get() // reads commit nothing
+      expect(probe.version()).toBe(v0)
+      a.prepare('INSERT INTO t VALUES (1)').run()
+      const v1 = probe.version()
+      expect(v1).not.toBe(v0)
+      expect(probe.version()).toBe(v1)
+      b.prepare('INSERT INTO t VALUES (2)').run() // another connection (as another process would)
+      const v2 = probe.version()
+      expect(v2).not.toBe(v1)
+      // A checkpoint that restarts the WAL, then a commit into the restarted WAL: still seen.
+      a.pragma('wal_checkpoint(TRUNCATE)')
+      const v3 = probe.version()
+      b.prepare('INSERT INTO t VALUES (3)').run()
+      expect(probe.version()).not.toBe(v3)
+    } finally {
+      a.close()
+      b.close()
+      probe.close() // after the connections: closing a descriptor drops the process's locks
+      await fsp.rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('without a WAL index every call is a change', () => {
+    const probe = openWalIndexProbe(path.join(os.tmpdir(), 'mintmark-no-such-db.sqlite'))
+    const v = probe.version()
+    expect(probe.version()).not.toBe(v)
+    probe.close()
+  })
+})
+
 describe('GET /v1/assets/{cid}: rate limits hold on cache hits', () => {
   it('429 with Retry-After once the read bucket is empty, cached or not', async () => {
     const env = await makeHome()
@@ -141,6 +258,7 @@ describe('createAssetCache', () => {
     const cid = await append(alice, rand(200))
     const before = await cache.get(cid)
     expect(before.record.log.checkpointSize).toBeNull()
+    expect(cache.peek(cid)?.record.log.checkpointSize).toBeNull() // looked up: none yet
     const c = await app.issueCheckpoint()
     const after = cache.peek(cid)
     expect(after?.record.log.checkpointSize).toBe(c.size)

@@ -8,6 +8,18 @@ export function createMetrics() {
   let inFlight = 0
   const labelCache = new Map<string, { rk: string; hk: string }>()
 
+  function count(rk: string, hk: string, seconds: number): void {
+    requests.set(rk, (requests.get(rk) ?? 0) + 1)
+    let h = histograms.get(hk)
+    if (!h) histograms.set(hk, (h = { counts: buckets.map(() => 0), sum: 0, count: 0 }))
+    // Cumulative buckets: every bound from the first one the value fits under.
+    let i = 0
+    while (i < buckets.length && seconds > (buckets[i] as number)) i++
+    for (; i < buckets.length; i++) (h.counts[i] as number)++
+    h.sum += seconds
+    h.count++
+  }
+
   const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 
   return {
@@ -23,13 +35,19 @@ export function createMetrics() {
         labels = { rk: `route="${esc(route)}",method="${method}",status="${status}"`, hk: `route="${esc(route)}",method="${method}"` }
         if (labelCache.size < 10_000) labelCache.set(id, labels)
       }
-      const { rk, hk } = labels
-      requests.set(rk, (requests.get(rk) ?? 0) + 1)
-      let h = histograms.get(hk)
-      if (!h) histograms.set(hk, (h = { counts: buckets.map(() => 0), sum: 0, count: 0 }))
-      for (let i = 0; i < buckets.length; i++) if (seconds <= (buckets[i] as number)) (h.counts[i] as number)++
-      h.sum += seconds
-      h.count++
+      count(labels.rk, labels.hk, seconds)
+    },
+    /**
+     * `observe` for one fixed (route, method, status), its labels resolved once (hot paths):
+     * `series(...)(seconds)` counts one finished request.
+     */
+    series(route: string, method: string, status: number): (seconds: number) => void {
+      const rk = `route="${esc(route)}",method="${method}",status="${status}"`
+      const hk = `route="${esc(route)}",method="${method}"`
+      return (seconds) => {
+        inFlight--
+        count(rk, hk, seconds)
+      }
     },
     gauge(name: string, help: string, read: () => number | Promise<number>): void {
       gauges.push({ name, help, read })
