@@ -11,6 +11,7 @@ import {
   parseCheckpoint,
 } from '@mintmark/core'
 import type { AppContext } from './open-app.js'
+import { homePaths, readConfig } from './home.js'
 
 export type AuditProblem = { code: string; detail: string }
 export type AuditReport = { ok: boolean; entries: number; blobsChecked: number; checkpoints: number; root: string; problems: AuditProblem[] }
@@ -63,6 +64,14 @@ export async function auditStore(ctx: AppContext, options: { blobs?: boolean } =
   if (range.size !== size) problems.push({ code: 'STORE_CORRUPT', detail: `Counted ${range.size} leaves, the store says ${size}.` })
   if (size > 0 && !equalBytes(root, await ctx.store.rootAt(size)))
     problems.push({ code: 'LOG_ROOT_MISMATCH', detail: 'The root recomputed from the leaves differs from the root of the stored tree nodes.' })
+
+  // A frozen log (ADR 0016) ends at its final checkpoint: an entry past it came from a writer
+  // that raced the freeze, and is not covered by the final signed head.
+  const frozen = (await readConfig(homePaths(ctx.home).config)).frozen
+  if (frozen && size > frozen.size)
+    problems.push({ code: 'LOG_FROZEN', detail: `The log was frozen at size ${frozen.size} but holds ${size} entries.` })
+  if (frozen && !cpSizes.has(frozen.size))
+    problems.push({ code: 'CHECKPOINT_NOT_FOUND', detail: `The log was frozen at size ${frozen.size} but holds no checkpoint of that size.` })
 
   const verifier = createEd25519NoteVerifier(ctx.logKey)
   for (const s of cpSizes) {

@@ -40,6 +40,11 @@ export type HomeConfig = {
   blobs?: BlobsConfig | undefined
   /** Where the log and indexes live; absent: `<home>/index.sqlite` (see database-config.ts). */
   database?: DatabaseConfig | undefined
+  /**
+   * Set by `mintmark log freeze`: the log takes no more entries (LOG_FROZEN) and its last signed
+   * checkpoint is at `size`. How a log key is rotated: freeze this log, start a new one (ADR 0016).
+   */
+  frozen?: { at: string; size: number; reason?: string | undefined } | undefined
 }
 
 export type InitHomeParameters = { home: string; passphrase?: string | undefined; profile?: CidProfileName | undefined }
@@ -76,15 +81,20 @@ export async function initHome(parameters: InitHomeParameters): Promise<InitHome
   createSqliteStore({ path: p.db }).close()
   const config: HomeConfig = { version: 1, logOrigin, profile: parameters.profile ?? 'unixfs-v1-2025', checkpoint: { everyEntries: 1000, everyMs: 1000 } }
   // The config is written last: a home without it is not initialised, so a crash mid-init is retried cleanly.
-  const tmp = `${p.config}.tmp`
+  await writeConfig(p.config, config)
+  const { did } = await readKeyFile(p.creatorKey, { passphrase: parameters.passphrase })
+  const logKey = await readKeyFile(p.logKey, {})
+  return { home: p.root, created: true, creator: did, logOrigin, logKey: logVerifierKey(logOrigin, logKey.secretKey) }
+}
+
+/** Replaces the home's config atomically and durably (tmp file, fsync, rename). */
+export async function writeConfig(file: string, config: HomeConfig): Promise<void> {
+  const tmp = `${file}.tmp`
   await fsp.writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
   const fh = await fsp.open(tmp, 'r+')
   await fh.sync()
   await fh.close()
-  await fsp.rename(tmp, p.config)
-  const { did } = await readKeyFile(p.creatorKey, { passphrase: parameters.passphrase })
-  const logKey = await readKeyFile(p.logKey, {})
-  return { home: p.root, created: true, creator: did, logOrigin, logKey: logVerifierKey(logOrigin, logKey.secretKey) }
+  await fsp.rename(tmp, file)
 }
 
 export async function readConfig(file: string): Promise<HomeConfig> {
@@ -102,6 +112,7 @@ export async function readConfig(file: string): Promise<HomeConfig> {
   try {
     c = JSON.parse(text) as HomeConfig
     if (c.version !== 1 || typeof c.logOrigin !== 'string') throw new Error('bad config')
+    if (c.frozen !== undefined && (typeof c.frozen?.at !== 'string' || !Number.isSafeInteger(c.frozen?.size) || c.frozen.size < 0)) throw new Error('bad frozen section')
   } catch (cause) {
     throw new MintmarkError('STORE_CORRUPT', `The home config ${file} is unreadable.`, { cause })
   }

@@ -8,6 +8,7 @@ export { type BlobsConfig, blobsConfigSchema, openBlobStore, resolveBlobsConfig 
 export { type AppendedStatement, createStatementAppender, maxFutureSkewMs, prepareSignedStatement } from './signed-statements.js'
 export { createNodeEd25519Signer, nodeEd25519Verify } from './node-signer.js'
 export { type AppContext, openApp, type OpenAppParameters, requireSqlite } from './open-app.js'
+export { freezeLog, type FreezeLogReturnType } from './freeze-log.js'
 export { exportBundle, logCheckpoint, logConsistency, logProve, showAsset } from './records.js'
 export {
   register,

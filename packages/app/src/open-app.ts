@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import {
   type Clock,
@@ -60,6 +61,28 @@ export async function openApp(parameters: OpenAppParameters) {
   const logKeyFile = await readKeyFile(paths.logKey, {})
   const noteSigner = logNoteSigner(config.logOrigin, logKeyFile.secretKey)
   const logKey = logVerifierKey(config.logOrigin, logKeyFile.secretKey)
+
+  // A frozen log takes no more entries (ADR 0016). The freeze may come from another process while
+  // this one serves: every append looks at the config file's mtime and re-reads it when it changed
+  // (the file is replaced by rename, so a read sees the old or the new one, never half).
+  let configStamp = statSync(paths.config, { throwIfNoEntry: false })?.mtimeMs
+  let frozen = config.frozen
+  function assertWritable(): void {
+    const stamp = statSync(paths.config, { throwIfNoEntry: false })?.mtimeMs
+    if (stamp !== configStamp) {
+      configStamp = stamp
+      try {
+        frozen = (JSON.parse(readFileSync(paths.config, 'utf8')) as HomeConfig).frozen
+      } catch {
+        // Unreadable right now: keep the last state known (a freeze is never undone by this).
+      }
+    }
+    if (frozen)
+      throw new MintmarkError('LOG_FROZEN', `This log was frozen at size ${frozen.size} (${frozen.at}); it takes no more entries.`, {
+        metaMessages: ['Register into the log that replaced it (docs/deployment.md, "Rotating the log key").'],
+      })
+  }
+
   // SQLite: the home's own file, appended to directly. PostgreSQL: the shared database, appended
   // to through the queue and the one sequencer (pg loads only then).
   let sqlite: SqliteStore | undefined
@@ -212,7 +235,12 @@ export async function openApp(parameters: OpenAppParameters) {
      * Appends entries and resolves once they are durably in the log (index known): one SQLite
      * transaction, or on PostgreSQL the queue (durable at enqueue) and the sequencer.
      */
-    appendEntries: (drafts: readonly EntryDraft[]): Promise<AppendResult[]> => (postgres ? postgres.appendEntries(drafts) : store.appendEntries(drafts)),
+    appendEntries: async (drafts: readonly EntryDraft[]): Promise<AppendResult[]> => {
+      assertWritable()
+      return postgres ? postgres.appendEntries(drafts) : store.appendEntries(drafts)
+    },
+    /** LOG_FROZEN when the log was frozen (for the few paths that append without `appendEntries`). */
+    assertWritable,
     /** PostgreSQL: this node's sequencer (status, events); undefined on SQLite. */
     sequencer: postgres?.sequencer,
     /** PostgreSQL: the store's connection pool, for the server's own tables (API keys, search, agents). */

@@ -211,6 +211,7 @@ export async function registerWatermarked(
   // The mark carries the entry's log index, reserved with `expectIndex`: a queued registration
   // (PostgreSQL) learns its index only once the sequencer appended it.
   requireSqlite(ctx, 'register --watermark')
+  ctx.assertWritable()
   const signer = await ctx.getSigner()
   const key = await watermarkKey(ctx.home)
   if (outDir) await fsp.mkdir(outDir, { recursive: true })
@@ -238,6 +239,7 @@ export async function registerWatermarked(
       try {
         await ctx.blobs.putHashed(prepared.asset, marked.bytes, { deferSync: true })
         await ctx.blobs.flush()
+        ctx.assertWritable() // a freeze by another process during the run
         const [result] = await ctx.store.appendEntries([entryDraft(prepared, signer.did, evidence, index)])
         if (!result) throw new MintmarkError('INTERNAL', 'The store returned no result for the entry.')
         await fsp.rename(tmp, out)

@@ -45,6 +45,7 @@ export const errorCodes = {
   LOG_ROOT_MISMATCH: { status: 500, retry: false },
   LOG_APPEND_CONFLICT: { status: 409, retry: true },
   LOG_SEQUENCING_TIMEOUT: { status: 503, retry: true },
+  LOG_FROZEN: { status: 409, retry: false },
   MIGRATE_TARGET_DIVERGED: { status: 409, retry: false },
   SEQUENCER_FENCED: { status: 409, retry: true },
   LEAF_HASH_MISMATCH: { status: 422, retry: false },
@@ -118,6 +119,8 @@ export const errorCodes = {
   LICENSE_REQUIRED: { status: 403, retry: false },
   // verification summary (a report whose verdict is not "verified", raised by assertVerified)
   VERIFICATION_FAILED: { status: 422, retry: false },
+  // register's preparing worker thread stopped (crashed, out of memory, could not start)
+  REGISTER_WORKER_FAILED: { status: 500, retry: true },
   INTERNAL: { status: 500, retry: false },
 } as const satisfies Record<string, { status: number; retry: boolean }>
 
