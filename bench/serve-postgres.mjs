@@ -11,7 +11,7 @@
 // when its 201 (with its log index) arrives. Latency is per request, client side.
 //
 // Usage: npx tsc -b && npx tsc -p apps/cli && node bench/serve-postgres.mjs
-//          [--requests 2000] [--warmup 200] [--creators 200] [--connections 20] [--nodes 1,2,4] [--skip-sqlite] [--pg-url URL]
+//          [--requests 2000] [--warmup 200] [--creators 200] [--connections 20] [--nodes 1,2,4] [--skip-sqlite] [--pg-url URL] [--statements]
 // BENCH_SERVE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the serve processes.
 import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, openSync, promises as fsp, readFileSync, rmSync } from 'node:fs'
@@ -32,6 +32,9 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '1,2,4' },
     'skip-sqlite': { type: 'boolean', default: false },
     'pg-url': { type: 'string' },
+    // Diagnostics: the throwaway server preloads pg_stat_statements; each PostgreSQL run reports
+    // its most called statements (calls per registration, mean ms).
+    statements: { type: 'boolean', default: false },
   },
 })
 const repo = path.resolve(import.meta.dirname, '..')
@@ -82,9 +85,11 @@ async function main() {
         await drive(await prepare(warmup), connections)
         const prepared = await prepare(requests)
         const load = loadavg()
+        if (db && values.statements) await db.query('SELECT pg_stat_statements_reset()')
         const r = await drive(prepared, connections)
+        const statements = db && values.statements ? await topStatements(db, r.registered) : undefined
         const health = await (await fetch(`${nodes[0].url}/healthz`)).json()
-        out.runs.push({ ...c, ...r, loadBefore: load, loadAfter: loadavg(), logSizeAfter: health.logSize })
+        out.runs.push({ ...c, ...r, loadBefore: load, loadAfter: loadavg(), logSizeAfter: health.logSize, ...(statements ? { statements } : {}) })
       } finally {
         await Promise.all(nodes.map((n) => n.stop()))
         await db?.drop().catch(() => {})
@@ -99,6 +104,14 @@ async function main() {
   const one = out.runs.find((r) => r.database === 'postgres' && r.nodes === 1)
   for (const r of out.runs) if (one && r.database === 'postgres' && r !== one) r.vsOnePostgresNode = round(r.rps / one.rps)
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+}
+
+async function topStatements(db, registered) {
+  const r = await db.query(
+    `SELECT calls, total_exec_time, mean_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS q FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 15`,
+  )
+  return r.rows.map((x) => ({ perRegistration: round(Number(x.calls) / registered), meanMs: round(x.mean_exec_time), query: x.q }))
 }
 
 /** Replays the prepared requests with `connections` in flight (one keep-alive agent per node). */
@@ -197,7 +210,17 @@ function serverApi(adminUrl, stop) {
       await admin((c) => c.query(`CREATE DATABASE ${name}`))
       const url = new URL(adminUrl)
       url.pathname = `/${name}`
-      return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) }
+      const query = async (sql) => {
+        const c = new pg.Client({ connectionString: url.toString() })
+        await c.connect()
+        try {
+          return await c.query(sql)
+        } finally {
+          await c.end()
+        }
+      }
+      if (values.statements) await query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+      return { url: url.toString(), query, drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) }
     },
   }
 }
@@ -227,6 +250,7 @@ async function throwaway() {
     ...wrap(path.join(bin, 'postgres'), [
       '-D', data, '-k', dir, '-h', '127.0.0.1', '-p', String(port), '-c', 'fsync=on', '-c', 'synchronous_commit=on',
       '-c', 'shared_buffers=256MB', '-c', 'max_connections=200',
+      ...(values.statements ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : []),
     ]),
     { stdio: ['ignore', log, log] },
   )
