@@ -86,10 +86,16 @@ async function main() {
         const prepared = await prepare(requests)
         const load = loadavg()
         if (db && values.statements) await db.query('SELECT pg_stat_statements_reset()')
+        const cpu0 = cpuMs(nodes.map((n) => n.pid))
+        const pg0 = db ? cpuMs(server.backends()) : 0
         const r = await drive(prepared, connections)
+        // CPU spent per registration (user + system, ms): the serve processes, and on PostgreSQL
+        // the server's processes too (backends, WAL writer, checkpointer). On 2 shared cores this,
+        // not latency, bounds throughput.
+        const cpu = { serveMs: round((cpuMs(nodes.map((n) => n.pid)) - cpu0) / r.registered), ...(db ? { postgresMs: round((cpuMs(server.backends()) - pg0) / r.registered) } : {}) }
         const statements = db && values.statements ? await topStatements(db, r.registered) : undefined
         const health = await (await fetch(`${nodes[0].url}/healthz`)).json()
-        out.runs.push({ ...c, ...r, loadBefore: load, loadAfter: loadavg(), logSizeAfter: health.logSize, ...(statements ? { statements } : {}) })
+        out.runs.push({ ...c, ...r, cpuPerRegistration: cpu, loadBefore: load, loadAfter: loadavg(), logSizeAfter: health.logSize, ...(statements ? { statements } : {}) })
       } finally {
         await Promise.all(nodes.map((n) => n.stop()))
         await db?.drop().catch(() => {})
@@ -104,6 +110,20 @@ async function main() {
   const one = out.runs.find((r) => r.database === 'postgres' && r.nodes === 1)
   for (const r of out.runs) if (one && r.database === 'postgres' && r !== one) r.vsOnePostgresNode = round(r.rps / one.rps)
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+}
+
+/** CPU time (user + system) of these processes so far, in ms; a process gone counts 0. */
+function cpuMs(pids) {
+  const tick = 1000 / 100 // USER_HZ
+  let total = 0
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      total += (Number(rest[11]) + Number(rest[12])) * tick
+    } catch {}
+  }
+  return total
 }
 
 async function topStatements(db, registered) {
@@ -179,6 +199,7 @@ async function startServe(env) {
   const u = new URL(url)
   return {
     url,
+    pid: child.pid,
     host: u.hostname,
     port: Number(u.port),
     agent: new http.Agent({ keepAlive: true, maxSockets: 256 }),
@@ -193,7 +214,7 @@ async function startServe(env) {
 
 // --- PostgreSQL: an existing server (--pg-url), else a throwaway one (as in bench/pg-log.mjs) --
 
-function serverApi(adminUrl, stop) {
+function serverApi(adminUrl, stop, postmasterPid) {
   const admin = async (fn) => {
     const c = new pg.Client({ connectionString: adminUrl })
     await c.connect()
@@ -205,6 +226,12 @@ function serverApi(adminUrl, stop) {
   }
   return {
     stop,
+    /** The throwaway server's processes (the postmaster and its children); none for an external server. */
+    backends() {
+      if (!postmasterPid) return []
+      const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmasterPid)]).toString().split('\n').map(Number).filter(Boolean)
+      return [postmasterPid, ...kids]
+    },
     async createDatabase() {
       const name = `mintmark_bench_${Math.random().toString(36).slice(2, 10)}`
       await admin((c) => c.query(`CREATE DATABASE ${name}`))
@@ -280,7 +307,7 @@ async function throwaway() {
       }
     }
     rmSync(dir, { recursive: true, force: true })
-  })
+  }, pid)
 }
 
 await main()
