@@ -120,6 +120,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     const run = tail.then(async () => {
       queued = undefined
       try {
+        // PostgreSQL: another node has often indexed the new entries already (the index is
+        // shared); two reads say so, instead of reading and decoding the entries only to skip them.
+        if (app.database === 'postgres' && (await search.cursor()) >= (await app.store.size())) return
         await catchUpSearchIndex(search, app.store, app.config.logOrigin)
       } catch (error) {
         logger.error({ err: error }, 'search index catch-up failed')
