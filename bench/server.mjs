@@ -21,6 +21,7 @@ import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { signedRegistration as signedRegistrationOf } from './signed-registration.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -204,8 +205,8 @@ const round = (x) => Math.round(x * 100) / 100
 async function benchHttp(work, duration) {
   const autocannon = (await import('autocannon')).default
   const { initHome } = await import('@mintmark/app')
-  const { createApiKey, signRequest } = await import('@mintmark/server')
-  const { createLocalSigner, createManifest, generateEd25519KeyPair, hashBytes, signStatement } = await import('@mintmark/core')
+  const { createApiKey } = await import('@mintmark/server')
+  const { generateEd25519KeyPair } = await import('@mintmark/core')
   const home = path.join(work, 'home')
   const init = await initHome({ home })
   const token = (await createApiKey({ home, principal: init.creator, scopes: ['assets:write'] })).token
@@ -248,23 +249,7 @@ async function benchHttp(work, duration) {
     mbPerSecond: round(r.throughput.average / 1e6),
   })
   const creator = generateEd25519KeyPair()
-  const signer = createLocalSigner(creator.secretKey)
-  let counter = 0
-  async function signedRegistration() {
-    const bytes = randomBytes(64)
-    const h = hashBytes(bytes)
-    const statement = createManifest({
-      asset: { cid: h.cid, sha256: h.sha256, size: h.size, mediaType: 'image/png', title: `bench ${counter++}`, dimensions: { width: 1024, height: 1024 } },
-      digitalSourceType: 'trainedAlgorithmicMedia',
-      generation: { model: { name: 'bench-model', version: '1' } },
-      rights: { owner: creator.did, license: { spdx: 'CC-BY-4.0' }, royalties: [{ payee: creator.did, bps: 10000 }] },
-      creator: creator.did,
-      createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    })
-    const body = Buffer.from(JSON.stringify(await signStatement(statement, signer)))
-    const headers = await signRequest({ method: 'POST', url: `${url}/v1/assets`, body, secretKey: creator.secretKey, did: creator.did })
-    return { method: 'POST', path: '/v1/assets', body, headers: { 'content-type': 'application/json', ...headers } }
-  }
+  const signedRegistration = () => signedRegistrationOf(url, creator)
   try {
     // Seed: 200 assets to read, and one 1 MiB file to verify.
     const cids = []

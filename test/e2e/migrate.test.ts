@@ -6,6 +6,7 @@ import path from 'node:path'
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { createStatementAppender, initHome, openApp, prepareSignedStatement, register } from '@mintmark/app'
 import { createLocalSigner, createManifest, generateEd25519KeyPair, hashBytes, signStatement } from '@mintmark/core'
+import type { AnchorRow, ChainEventRow, OfferRow } from '@mintmark/storage'
 import { createPostgresLogStore } from '@mintmark/storage/postgres'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,6 +26,24 @@ let s3Client: S3Client
 let work: string
 let home: string
 let env: NodeJS.ProcessEnv
+// The app's rows next to the log, as the anchorer, `mintmark offer` and the chain indexer store
+// them: two anchors (one final, one pending with its last error), two offers on two chains, and a
+// chain index of 2,500 events (more than one copy batch) with its cursor and kept blocks.
+const hex32 = (b: number): string => `0x${b.toString(16).padStart(2, '0').repeat(32)}`
+let anchors: AnchorRow[] = []
+let offers: OfferRow[] = []
+const events: ChainEventRow[] = Array.from({ length: 2500 }, (_, i) => ({
+  chainId: 31337,
+  blockNumber: 100 + Math.floor(i / 5),
+  blockHash: hex32(Math.floor(i / 5) & 0xff),
+  logIndex: i % 5,
+  txHash: hex32(i & 0xff),
+  contract: i % 2 ? 'anchor' : 'licence',
+  address: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+  event: i % 2 ? 'Anchored' : 'LicencePurchased',
+  argsJson: JSON.stringify({ n: i }),
+}))
+const blocks = Array.from({ length: 12 }, (_, k) => ({ number: 590 + k, hash: hex32(k + 1) }))
 
 beforeAll(async () => {
   if (!run) return
@@ -78,6 +97,21 @@ beforeAll(async () => {
     const appender = createStatementAppender({ store: ctx.store })
     await appender.append(draft)
     await ctx.issueCheckpoint()
+
+    const checkpoint = await ctx.store.latestCheckpoint()
+    const root = `0x${Buffer.from(checkpoint?.rootHash as Uint8Array).toString('hex')}`
+    const common = { contract: '0x5FbDB2315678afecb367f032d93F642f64180aa3', logId: hex32(7), updatedAt: '2026-03-01T10:00:00.000Z' }
+    anchors = [
+      { ...common, chainId: 31337, treeSize: checkpoint?.size as number, rootHash: root, status: 'final', txHash: hex32(1), blockNumber: 590, blockHash: hex32(2), attempts: 1, lastError: null },
+      { ...common, chainId: 8453, treeSize: checkpoint?.size as number, rootHash: root, status: 'pending', txHash: null, blockNumber: null, blockHash: null, attempts: 3, lastError: { code: 'CHAIN_RPC_UNREACHABLE', message: 'down' } },
+    ]
+    offers = [
+      { offerHash: hex32(0x11), assetCid: parent, chainId: 31337, document: JSON.stringify({ price: '1000', currency: 'ETH' }), createdAt: '2026-03-01T10:00:00.000Z' },
+      { offerHash: hex32(0x12), assetCid: base.registered[0]?.cid as string, chainId: 84532, document: JSON.stringify({ price: '5' }), createdAt: '2026-03-02T10:00:00.000Z' },
+    ]
+    for (const a of anchors) await ctx.store.putAnchor(a)
+    for (const o of offers) await ctx.store.putOffer(o)
+    await ctx.store.commitChainIndex(31337, { cursor: 601, events, blocks, pruneBelow: 590 })
   } finally {
     await ctx.close()
   }
@@ -108,13 +142,25 @@ describe.skipIf(!run)('mintmark migrate', () => {
 
     const resumed = await runCli([...args, '--json'], { env })
     expect(resumed.code, resumed.stderr).toBe(0)
-    const result = JSON.parse(resumed.stdout) as { size: number; resumedAt: number; appended: number; checkpoints: { total: number }; blobs: { verified: number; copied: number; absent: number } }
+    const result = JSON.parse(resumed.stdout) as {
+      size: number
+      resumedAt: number
+      appended: number
+      checkpoints: { total: number }
+      blobs: { verified: number; copied: number; absent: number }
+      anchors: { copied: number; total: number }
+      offers: { copied: number; total: number }
+      chainIndex: { chainId: number; cursor: number; events: number; blocks: number }[]
+    }
     expect(result.resumedAt).toBeGreaterThan(0) // the killed run had committed batches
     expect(result.appended).toBeGreaterThan(0) // and was killed before the end
     expect(result.resumedAt + result.appended).toBe(result.size)
     expect(result.size).toBe(43)
     expect(result.checkpoints.total).toBeGreaterThan(0)
     expect(result.blobs).toMatchObject({ verified: 42, absent: 0 })
+    expect(result.anchors).toEqual({ copied: 2, total: 2 })
+    expect(result.offers).toEqual({ copied: 2, total: 2 })
+    expect(result.chainIndex).toEqual([{ chainId: 31337, cursor: 601, events: 2500, blocks: 12 }])
 
     // Entry by entry, and the derived rows, against the source.
     const source = await openApp({ home })
@@ -135,6 +181,22 @@ describe.skipIf(!run)('mintmark migrate', () => {
       expect((await target.latestCheckpoint())?.note).toBe((await source.store.latestCheckpoint())?.note)
       const claims = await target.entriesForAsset((await source.store.getEntry(0))?.assetCid as string)
       expect(claims).toHaveLength(2)
+
+      // Anchors, offers and the chain index, read from the target, equal what the source holds.
+      expect(await target.listAnchors()).toEqual(await source.store.listAnchors())
+      expect(await target.listAnchors()).toHaveLength(2)
+      for (const a of anchors) expect(await target.getAnchor(a.chainId, a.treeSize)).toEqual(a)
+      expect((await target.anchoredCheckpointCovering(0))?.anchors).toEqual([anchors[0]])
+      for (const o of offers) {
+        expect(await target.getOffer(o.offerHash)).toEqual(o)
+        expect(await target.offersForAsset(o.assetCid)).toEqual(await source.store.offersForAsset(o.assetCid))
+        expect(await target.offersOnChain(o.chainId)).toEqual([o])
+      }
+      expect(await target.getChainCursor(31337)).toBe(601)
+      expect(await target.listChainEvents(31337)).toEqual(await source.store.listChainEvents(31337))
+      expect(await target.listChainEvents(31337)).toHaveLength(2500)
+      expect(await target.listChainBlocks(31337)).toEqual(blocks)
+      expect(await target.getChainCursor(8453)).toBeUndefined()
     } finally {
       await target.close()
       await source.close()
@@ -145,7 +207,15 @@ describe.skipIf(!run)('mintmark migrate', () => {
     // Run again: nothing to do, same root.
     const again = await runCli([...args, '--json'], { env })
     expect(again.code).toBe(0)
-    expect(JSON.parse(again.stdout)).toMatchObject({ size: 43, resumedAt: 43, appended: 0, blobs: { copied: 0, verified: 42 } })
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      size: 43,
+      resumedAt: 43,
+      appended: 0,
+      blobs: { copied: 0, verified: 42 },
+      anchors: { copied: 0, total: 2 },
+      offers: { copied: 0, total: 2 },
+      chainIndex: [{ chainId: 31337, cursor: 601, events: 2500, blocks: 12 }],
+    })
     await db.drop()
   })
 

@@ -129,6 +129,9 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
     const run = tail.then(async () => {
       queued = undefined
       try {
+        // PostgreSQL: another node has often indexed the new entries already (the index is
+        // shared); two reads say so, instead of reading and decoding the entries only to skip them.
+        if (app.database === 'postgres' && (await search.cursor()) >= (await app.store.size())) return
         await catchUpSearchIndex(search, app.store, app.config.logOrigin)
       } catch (error) {
         logger.error({ err: error }, 'search index catch-up failed')
@@ -159,10 +162,12 @@ export async function createServer(options: CreateServerOptions): Promise<Mintma
   const checkpointTimer = setInterval(() => checkpointIfGrown(1), Math.max(50, app.config.checkpoint.everyMs))
   checkpointTimer.unref()
   if (!signsCheckpoints) clearInterval(checkpointTimer)
-  const appender = createStatementAppender({
-    store: { appendEntries: app.appendEntries },
-    onCommitted: () => (signsCheckpoints ? checkpointIfGrown(app.config.checkpoint.everyEntries) : undefined),
-  })
+  // On PostgreSQL a registration is queued as it arrives: the queue group-commits concurrent
+  // enqueues and the sequencer appends whatever is queued in one transaction, so a batching
+  // stage in front of them, one batch at a time, would only add a whole queue cycle of latency.
+  const appender = signsCheckpoints
+    ? createStatementAppender({ store: { appendEntries: app.appendEntries }, onCommitted: () => checkpointIfGrown(app.config.checkpoint.everyEntries) })
+    : queueAppender(app.appendEntries)
 
   const agents = await openAgentState(app)
   const service: ServiceContext = { app, search, appender, creatorDid, catchUp, uploadsDir, now, agents }
@@ -671,5 +676,27 @@ async function withServerState<T>(home: string, fn: (db: ServerState) => Promise
     }
   } finally {
     await app.close()
+  }
+}
+
+/** createStatementAppender's interface over PostgreSQL's queue: each draft appended on its own, concurrently. */
+function queueAppender(appendEntries: AppContext['appendEntries']): ReturnType<typeof createStatementAppender> {
+  const inFlight = new Set<Promise<unknown>>()
+  return {
+    append(draft) {
+      const p = appendEntries([draft]).then(([r]) => {
+        const { index, leafHash, created } = r as { index: number; leafHash: Uint8Array; created: boolean }
+        return { index, leafHash: Buffer.from(leafHash).toString('hex'), created }
+      })
+      const tracked: Promise<unknown> = p.then(
+        (): unknown => inFlight.delete(tracked),
+        (): unknown => inFlight.delete(tracked),
+      )
+      inFlight.add(tracked)
+      return p
+    },
+    async idle() {
+      while (inFlight.size) await Promise.all(inFlight)
+    },
   }
 }

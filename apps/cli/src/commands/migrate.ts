@@ -1,14 +1,15 @@
 import path from 'node:path'
 import { type BlobsConfig, defaultHome, homePaths, migrateStore, openBlobStore, readConfig, resolveBlobsConfig } from '@mintmark/app'
 import { MintmarkError } from '@mintmark/core'
-import { type BlobStore, createSqliteStore, toAsyncLogStore } from '@mintmark/storage'
+import { type BlobStore, createSqliteStore, toAsyncStore } from '@mintmark/storage'
 import { parse, usage } from '../args.js'
 import { type Io, printJson } from '../output.js'
 
 export const help = `mintmark migrate --to postgres://USER@HOST:PORT/DB [--from sqlite:HOME] [--blobs-to s3:BUCKET] [--batch 500] [--json]
   Copies a home's log into PostgreSQL, entry by entry at the same index: every leaf is rebuilt by
   the target and compared with the source's, the roots compared after every batch, every signed
-  checkpoint copied once the copied tree matches it. Every blob the log names is read back and
+  checkpoint copied once the copied tree matches it; then the anchors, licence offers and chain
+  indexer state, each row read back and compared. Every blob the log names is read back and
   re-hashed; with --blobs-to s3:BUCKET it is also copied to that bucket (endpoint, region and
   path style from MINTMARK_S3_ENDPOINT, MINTMARK_S3_REGION, MINTMARK_S3_FORCE_PATH_STYLE;
   credentials from the AWS SDK's chain). Resumable: run it again after an interruption and it
@@ -39,8 +40,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     if (values['blobs-to']) toBlobs = await openBlobStore(s3Target(values['blobs-to'], io.env), { root: paths.root, profile: config.profile })
     const result = await migrateStore({
-      from: toAsyncLogStore(source),
+      from: toAsyncStore(source),
       to: target,
+      chainIds: config.chains?.map((c) => c.chainId),
       fromBlobs,
       toBlobs,
       batchSize: batch,
@@ -49,7 +51,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (values.json) printJson(io, { from: home, to: redact(values.to), ...result })
     else
       io.stdout(
-        `migrated ${result.size} entries (${result.appended} this run, resumed at ${result.resumedAt}), ${result.checkpoints.total} checkpoints, ${result.blobs.verified} blobs verified (${result.blobs.copied} copied, ${result.blobs.absent} not stored); root ${result.rootHash}\n`,
+        `migrated ${result.size} entries (${result.appended} this run, resumed at ${result.resumedAt}), ${result.checkpoints.total} checkpoints, ${result.blobs.verified} blobs verified (${result.blobs.copied} copied, ${result.blobs.absent} not stored), ${result.anchors.total} anchors, ${result.offers.total} offers, ${result.chainIndex.length} chain indexes; root ${result.rootHash}\n`,
       )
     return 0
   } finally {

@@ -4,7 +4,7 @@ export { type ComponentMigration, migratePostgres, migratePostgresComponent } fr
 export { storeCall, toStoreError } from './errors.js'
 export { inTransaction } from './transaction.js'
 export { postgresMigrations } from './migrations.js'
-export { appendedChannel, createLogQueue, type LogQueue, type LogQueueOptions, type QueuedRef, type SequencedRef, type WaitOptions } from './log-queue.js'
+export { appendedChannel, createLogQueue, queuedChannel, type LogQueue, type LogQueueOptions, type QueuedRef, type SequencedRef, type WaitOptions } from './log-queue.js'
 export type { BuildLeaf, QueueDraft } from './queue-draft.js'
 export { type CheckpointPolicy, sequenceBatch, type SequenceBatchParameters, type SequenceBatchReturnType } from './sequence-batch.js'
 export {

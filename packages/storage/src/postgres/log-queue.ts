@@ -48,6 +48,8 @@ export type LogQueueOptions = {
 
 /** The channel the sequencer notifies after each append (payload: the new log size). */
 export const appendedChannel = 'mintmark_log_appended'
+/** The channel an enqueue notifies at its commit, so an idle sequencer starts at once rather than at its next poll. */
+export const queuedChannel = 'mintmark_log_queued'
 
 /**
  * The API node's side of "many writers, one sequencer": durable enqueue with group commit, and
@@ -114,6 +116,9 @@ export function createLogQueue(store: PostgresLogStore, options: LogQueueOptions
   const waiters = new Map<string, Waiter[]>()
   let polling = false
   let wake: (() => void) | undefined
+  // Set by a notification; a notification that arrives while a read is under way may describe a
+  // commit that read's snapshot missed, so the loop reads again at once instead of sleeping.
+  let notified = false
   let listener: pg.Client | undefined
   let listening: Promise<void> | undefined
 
@@ -122,7 +127,10 @@ export function createLogQueue(store: PostgresLogStore, options: LogQueueOptions
     const client = store.createClient()
     client.on('error', () => dropListener(client))
     client.on('end', () => dropListener(client))
-    client.on('notification', () => wake?.())
+    client.on('notification', () => {
+      notified = true
+      wake?.()
+    })
     listening = client
       .connect()
       .then(() => client.query(`LISTEN ${appendedChannel}`))
@@ -184,12 +192,14 @@ export function createLogQueue(store: PostgresLogStore, options: LogQueueOptions
     try {
       while (waiters.size && !closed) {
         ensureListener()
+        notified = false
         try {
           await pollOnce()
         } catch {
           // The database is unreachable for now: waiters keep waiting until their own timeout.
         }
         if (!waiters.size) break
+        if (notified) continue
         await new Promise<void>((resolve) => {
           const t = setTimeout(done, pollMs)
           function done(): void {
@@ -294,13 +304,15 @@ async function insertQueued(pool: pg.Pool, drafts: readonly QueueDraft[]): Promi
         drafts.map((d) => d.statementHash),
         'bytea[]',
       )
-      const r = await pool.query<{ k: 'i' | 'q' | 'e'; seq: number | null; h: string }>(
+      // The notification (delivered at commit) wakes the sequencer; its row ('n') is ignored.
+      const r = await pool.query<{ k: 'i' | 'q' | 'e' | 'n'; seq: number | null; h: string | null }>(
         `WITH ins AS (
            INSERT INTO queue (statement_hash, draft, payload) VALUES ${tuples.join(', ')}
            ON CONFLICT (statement_hash) DO NOTHING RETURNING seq, statement_hash)
          SELECT 'i' AS k, seq, encode(statement_hash, 'hex') AS h FROM ins
          UNION ALL SELECT 'q', seq, encode(statement_hash, 'hex') FROM queue WHERE statement_hash = ANY(${hashes})
-         UNION ALL SELECT 'e', NULL, encode(statement_hash, 'hex') FROM entries WHERE statement_hash = ANY(${hashes})`,
+         UNION ALL SELECT 'e', NULL, encode(statement_hash, 'hex') FROM entries WHERE statement_hash = ANY(${hashes})
+         UNION ALL SELECT 'n', NULL, NULL FROM (SELECT pg_notify(${p(queuedChannel, 'text')}, '')) AS n`,
         values,
       )
       const seqOf = new Map<string, number>()
@@ -310,12 +322,12 @@ async function insertQueued(pool: pg.Pool, drafts: readonly QueueDraft[]): Promi
       // deleted by the sequencer as this statement ran).
       for (const row of r.rows)
         if (row.k === 'i') {
-          seqOf.set(row.h, row.seq as number)
+          seqOf.set(row.h as string, row.seq as number)
           fresh.add(row.seq as number)
         }
       for (const row of r.rows) {
-        if (row.k === 'e') logged.add(row.h)
-        else if (row.k === 'q' && !seqOf.has(row.h)) seqOf.set(row.h, row.seq as number)
+        if (row.k === 'e') logged.add(row.h as string)
+        else if (row.k === 'q' && !seqOf.has(row.h as string)) seqOf.set(row.h as string, row.seq as number)
       }
       const refs: QueuedRef[] = []
       for (const d of drafts) {

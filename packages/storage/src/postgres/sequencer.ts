@@ -1,6 +1,7 @@
 import { type CompactRange, MintmarkError } from '@mintmark/core'
 import type pg from 'pg'
 import { toStoreError } from './errors.js'
+import { queuedChannel } from './log-queue.js'
 import { lockNamespace, sequencerLockKey } from './migrate.js'
 import type { PostgresLogStore } from './postgres-log-store.js'
 import type { BuildLeaf } from './queue-draft.js'
@@ -33,7 +34,7 @@ export type SequencerOptions = {
   heartbeatTimeoutMs?: number | undefined
   /** How often a candidate tries to take the role (default 500 ms). */
   retryMs?: number | undefined
-  /** How often the holder looks for queued rows when idle (default 20 ms). */
+  /** How often the holder looks for queued rows when idle (default 20 ms); an enqueue's notification wakes it sooner. */
   idlePollMs?: number | undefined
   /**
    * The server ends the lock session after this long without a query (`idle_session_timeout`),
@@ -163,6 +164,16 @@ export function createSequencer(o: SequencerOptions): Sequencer {
     }
     beatTimer = setTimeout(() => void beat(), heartbeatMs)
 
+    // Woken by enqueues (any node's, delivered on the lock session at their commit) instead of
+    // waiting out the idle poll; the poll stays as the fallback.
+    let queuedNote = false
+    const onNotification = (): void => {
+      queuedNote = true
+      wakeSleep?.()
+    }
+    lock.on('notification', onNotification)
+    await withTimeout(lock.query(`LISTEN ${queuedChannel}`), heartbeatTimeoutMs, 'listen for queued registrations').catch(() => {})
+
     let lastSignedAt = 0
     let lastCheckpointSize: number | undefined
     let range: CompactRange | undefined
@@ -177,6 +188,7 @@ export function createSequencer(o: SequencerOptions): Sequencer {
           break
         }
         let work = mustStep || (checkpointPending && Date.now() - lastSignedAt >= everyMs)
+        queuedNote = false
         if (!work) {
           try {
             work = (await o.store.pool.query<{ w: boolean }>('SELECT EXISTS (SELECT 1 FROM queue) AS w')).rows[0]?.w ?? false
@@ -185,7 +197,8 @@ export function createSequencer(o: SequencerOptions): Sequencer {
           }
         }
         if (!work) {
-          await sleep(idlePollMs)
+          // A notification during the check may be for a commit its snapshot missed: look again.
+          if (!queuedNote) await sleep(idlePollMs)
           continue
         }
         try {
@@ -233,6 +246,7 @@ export function createSequencer(o: SequencerOptions): Sequencer {
       }
     } finally {
       clearTimeout(beatTimer)
+      lock.off('notification', onNotification)
     }
     return lost
   }
