@@ -8,14 +8,33 @@ const pkcs8Ed25519Prefix = Buffer.from('302e020100300506032b657004220420', 'hex'
  * (Ed25519 is deterministic), several times faster, which bulk registration needs.
  */
 export function createNodeEd25519Signer(secretKey: Uint8Array, did: Did): Signer {
-  const key = createPrivateKey({ key: Buffer.concat([pkcs8Ed25519Prefix, secretKey]), format: 'der', type: 'pkcs8' })
-  return {
+  return nodeSignerFromKey(createPrivateKey({ key: Buffer.concat([pkcs8Ed25519Prefix, secretKey]), format: 'der', type: 'pkcs8' }), did)
+}
+
+// The key object behind each node signer, for `signerKeyObject` (not a property of the signer:
+// nothing that logs or serialises a signer can reach it).
+const signerKeys = new WeakMap<Signer, KeyObject>()
+
+/** A Signer over an Ed25519 private KeyObject (e.g. one handed to a worker thread). */
+export function nodeSignerFromKey(key: KeyObject, did: Did): Signer {
+  const signer: Signer = {
     alg: 'Ed25519',
     did,
     async sign(message: Uint8Array): Promise<Uint8Array> {
       return new Uint8Array(sign(null, message, key))
     },
   }
+  signerKeys.set(signer, key)
+  return signer
+}
+
+/**
+ * The private KeyObject of a signer made by this module, or undefined for any other signer.
+ * Register hands it to its worker thread in memory (a KeyObject is cloned between threads by
+ * Node, never exported or written anywhere).
+ */
+export function signerKeyObject(signer: Signer): KeyObject | undefined {
+  return signerKeys.get(signer)
 }
 
 const spkiEd25519Prefix = Buffer.from('302a300506032b6570032100', 'hex')

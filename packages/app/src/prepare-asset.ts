@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto'
 import { promises as fsp, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { sha256 } from '@noble/hashes/sha2.js'
 import {
   type CidProfileName,
   type LogEntry,
@@ -9,20 +9,42 @@ import {
   MintmarkError,
   type SignedStatement,
   type Signer,
-  createContentHasher,
+  hashBytes,
+  assetSchema,
   createManifest,
+  decodeLogEntry,
   encodeLogEntry,
+  manifestErrorFromIssues,
+  manifestSchema,
   leafHash,
   signStatement,
   statementSigningPrefix,
   canonicalize,
 } from '@mintmark/core'
-import { probeImage } from '@mintmark/media'
-import { type C2paEvidenceInput, type EntryDraft, type FingerprintInput, nodeSha256 } from '@mintmark/storage'
+import type { C2paEvidenceInput, EntryDraft, FingerprintInput } from '@mintmark/storage'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { readC2paEvidence, toC2paEvidenceInput } from './c2pa.js'
-import { fingerprintImage, withFileName } from './fingerprints.js'
 import { sniffMediaType } from './media-type.js'
+
+// Image decoding (@mintmark/media, and the app's fingerprint and C2PA modules over it) is loaded
+// on the first image only: it costs about a second of CPU to load, which register's worker
+// thread would otherwise pay at start-up for every run, images or not. Storage is not loaded
+// here either (types only): SHA-256 comes straight from node:crypto.
+const loadMedia = () => import('@mintmark/media')
+const loadEvidence = () => Promise.all([import('./fingerprints.js'), import('./c2pa.js')])
+
+/** SHA-256 from node:crypto (OpenSSL), as `nodeSha256` in @mintmark/storage. */
+const nodeSha256 = {
+  digest: (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest(),
+  create: () => {
+    const hash = createHash('sha256')
+    return {
+      update: (bytes: Uint8Array): void => {
+        hash.update(bytes)
+      },
+      digest: (): Uint8Array => hash.digest(),
+    }
+  },
+}
 
 /** What every asset of one register call shares: how it was made and on what terms. */
 export type RegisterTemplate = {
@@ -64,8 +86,10 @@ export async function describeAndSign(
   asset: AssetFacts,
   title: string,
   createdAt: string,
+  /** From {@link manifestFactory} for this template and signer: validates only the per-asset part. */
+  makeManifest: ((input: ManifestInput) => Manifest) | undefined = undefined,
 ): Promise<{ signed: SignedStatement<Manifest>; statementHash: Uint8Array; firstClaim: { data: Uint8Array; leafHash: Uint8Array } }> {
-  const manifest = createManifest(
+  const manifest = (makeManifest ?? createManifest)(
     buildManifestInput(
       template,
       signer.did,
@@ -84,10 +108,47 @@ export async function describeAndSign(
   const signingInput = encoder.encode(statementSigningPrefix + statementJcs)
   const signed = await signStatement(manifest, signer, { signingInput })
   const data = encodeLogEntry({ v: 1, statement: signed.statement, signature: signed.signature }, { statementJcs })
-  return { signed, statementHash: sha256(signingInput), firstClaim: { data, leafHash: leafHash(data) } }
+  // node:crypto SHA-256 (several times faster than the pure-JS one on these small inputs): the
+  // statement hash, and the RFC 6962 leaf hash SHA-256(0x00 || data), as core's `leafHash`.
+  const statementHash = plain(nodeSha256.digest(signingInput))
+  return { signed, statementHash, firstClaim: { data, leafHash: plain(createHash('sha256').update(leafPrefix).update(data).digest()) } }
 }
 
 const encoder = new TextEncoder()
+const leafPrefix = new Uint8Array([0])
+/** A Buffer seen as a plain Uint8Array (same memory). */
+const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+
+/**
+ * `createManifest` for many assets of one register call. Everything but `asset` and `createdAt`
+ * comes from the template and the creator, so it is identical for every asset: it is validated
+ * once, here (a bad flag throws before anything is read), and each call validates only the asset
+ * fields and the timestamp, then reuses the validated shared part. The result equals
+ * `createManifest(input)` for the same input (same errors, same canonical bytes).
+ */
+export function manifestFactory(template: RegisterTemplate, creator: string): (input: ManifestInput) => Manifest {
+  const shared = createManifest(buildManifestInput(template, creator, placeholderAsset, placeholderCreatedAt))
+  const createdAtSchema = manifestSchema.shape.createdAt
+  return (input) => {
+    const asset = assetSchema.safeParse(input.asset)
+    const createdAt = createdAtSchema.safeParse(input.createdAt)
+    if (!asset.success || !createdAt.success)
+      throw manifestErrorFromIssues([
+        ...(asset.success ? [] : asset.error.issues.map((i: (typeof asset.error.issues)[number]) => ({ ...i, path: ['asset', ...i.path] }))),
+        ...(createdAt.success ? [] : createdAt.error.issues.map((i: (typeof createdAt.error.issues)[number]) => ({ ...i, path: ['createdAt', ...i.path] }))),
+      ])
+    return { ...shared, asset: asset.data, createdAt: createdAt.data }
+  }
+}
+
+/** Stands in for the per-asset part when only the shared part of a manifest is checked. */
+export const placeholderAsset = {
+  cid: 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku',
+  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  size: 0,
+  mediaType: 'application/octet-stream',
+}
+const placeholderCreatedAt = '2000-01-01T00:00:00.000Z'
 
 /** The leaf data of a later claim, given the earlier claims on the same asset. */
 export function encodeClaim(signed: SignedStatement<Manifest>, prior: readonly { index: number; leafHash: string }[]): { data: Uint8Array; leafHash: Uint8Array } {
@@ -100,9 +161,14 @@ export function encodeClaim(signed: SignedStatement<Manifest>, prior: readonly {
  * Reads, checks, hashes, describes and signs one file that fits in memory. Returns undefined for
  * a file too large to hold: the caller streams it through the blob store instead.
  */
-export async function prepareAsset(
-  parameters: { file: string; createdAt: string; template: RegisterTemplate; signer: Signer; profile?: CidProfileName | undefined },
-): Promise<PreparedAsset | undefined> {
+export async function prepareAsset(parameters: {
+  file: string
+  createdAt: string
+  template: RegisterTemplate
+  signer: Signer
+  profile?: CidProfileName | undefined
+  makeManifest?: ((input: ManifestInput) => Manifest) | undefined
+}): Promise<PreparedAsset | undefined> {
   const { file } = parameters
   // Synchronous reads on purpose: a blocking read of a file of a few MiB at most costs tens of
   // microseconds, while each async fs call costs a thread-pool round trip (measured at ~240 µs
@@ -113,17 +179,21 @@ export async function prepareAsset(
 }
 
 /** `prepareAsset` for bytes already in memory (`file` names them: title, messages). */
-export async function prepareBytes(
-  parameters: { file: string; bytes: Uint8Array; createdAt: string; template: RegisterTemplate; signer: Signer; profile?: CidProfileName | undefined },
-): Promise<PreparedAsset> {
+export async function prepareBytes(parameters: {
+  file: string
+  bytes: Uint8Array
+  createdAt: string
+  template: RegisterTemplate
+  signer: Signer
+  profile?: CidProfileName | undefined
+  makeManifest?: ((input: ManifestInput) => Manifest) | undefined
+}): Promise<PreparedAsset> {
   const { file, template, signer } = parameters
   const media = await inspectBytes(parameters.bytes, file)
   if (!media.bytes) throw new MintmarkError('INTERNAL', 'inspectBytes dropped in-memory bytes.')
-  const hasher = createContentHasher({ ...(parameters.profile ? { profile: parameters.profile } : {}), sha256: nodeSha256 })
-  hasher.update(media.bytes)
-  const { cid, sha256: sha, size } = hasher.finish()
+  const { cid, sha256: sha, size } = hashBytes(media.bytes, { ...(parameters.profile ? { profile: parameters.profile } : {}), sha256: nodeSha256 })
   const asset: AssetFacts = { cid, sha256: sha, size, mediaType: media.mediaType, ...(media.dimensions ? { dimensions: media.dimensions } : {}) }
-  const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), parameters.createdAt)
+  const { signed, statementHash, firstClaim } = await describeAndSign(template, signer, asset, path.basename(file), parameters.createdAt, parameters.makeManifest)
   return { file, asset, bytes: media.bytes, signed, statementHash, firstClaim }
 }
 
@@ -150,6 +220,39 @@ export function entryDraft(
   }
 }
 
+/**
+ * The store draft of an asset prepared elsewhere (register's worker thread), from the first
+ * claim's leaf data alone: the signed statement is decoded from it only in the rare case of an
+ * earlier claim on the same asset (by another creator), to encode the later claim.
+ */
+export function entryDraftFromLeaf(
+  prepared: { statementHash: Uint8Array; firstClaim: { data: Uint8Array; leafHash: Uint8Array }; asset: { cid: string; sha256: string; size: number; mediaType: string } },
+  shared: { kind: string; createdAt: string; parents: readonly { cid: string; relation: string }[] },
+  creator: string,
+  evidence: MediaEvidence = {},
+): EntryDraft {
+  const { asset, firstClaim } = prepared
+  return {
+    statementHash: prepared.statementHash,
+    kind: shared.kind,
+    assetCid: asset.cid,
+    creator,
+    createdAt: shared.createdAt,
+    asset: { cid: asset.cid, sha256: asset.sha256, size: asset.size, mediaType: asset.mediaType },
+    parents: shared.parents.map((p) => ({ cid: p.cid, relation: p.relation })),
+    build: (prior) => {
+      if (prior.length === 0) return firstClaim
+      const entry = decodeLogEntry(firstClaim.data)
+      return encodeClaim(
+        { statement: entry.statement as Manifest, signature: entry.signature as SignedStatement<Manifest>['signature'] },
+        prior.map((p) => ({ index: p.index, leafHash: bytesToHex(p.leafHash) })),
+      )
+    },
+    ...(evidence.fingerprints?.length ? { fingerprints: evidence.fingerprints } : {}),
+    ...(evidence.c2pa ? { c2pa: evidence.c2pa } : {}),
+  }
+}
+
 export type MediaEvidence = { fingerprints?: FingerprintInput[] | undefined; c2pa?: C2paEvidenceInput | undefined }
 
 /**
@@ -160,6 +263,7 @@ export type MediaEvidence = { fingerprints?: FingerprintInput[] | undefined; c2p
  */
 export async function mediaEvidence(bytes: Uint8Array, mediaType: string, file: string): Promise<MediaEvidence> {
   if (!mediaType.startsWith('image/')) return {}
+  const [{ fingerprintImage, withFileName }, { readC2paEvidence, toC2paEvidenceInput }] = await loadEvidence()
   let fingerprints: FingerprintInput[]
   try {
     fingerprints = await fingerprintImage(bytes, mediaType)
@@ -191,7 +295,8 @@ export function buildManifestInput(t: RegisterTemplate, creator: string, asset: 
 
 const imageExtensions = new Set(['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff'])
 const maxInMemoryImage = 256 * 1024 * 1024
-const maxInMemoryFile = 8 * 1024 * 1024
+/** Files up to this size are read whole (and their blobs packed); larger ones are streamed. */
+export const maxInMemoryFile = 8 * 1024 * 1024
 
 /** Media type from magic bytes; for images also the dimensions, after the decoder's safety checks. */
 export async function inspectMedia(file: string): Promise<{ mediaType: string; dimensions?: { width: number; height: number }; bytes?: Uint8Array }> {
@@ -221,6 +326,7 @@ async function inspectBytes(
   }
   if (!whole) return { mediaType }
   try {
+    const { probeImage } = await loadMedia()
     const probe = await probeImage(whole)
     return { mediaType: probe.mediaType, dimensions: { width: probe.width, height: probe.height }, bytes: whole }
   } catch (error) {

@@ -38,10 +38,12 @@ export {
 
 export {
   assertManifest,
+  assetSchema,
   createManifest,
   digitalSourceTypes,
   type Manifest,
   type ManifestInput,
+  manifestErrorFromIssues,
   manifestJsonSchema,
   manifestSchema,
   safeParseManifest,
