@@ -20,8 +20,11 @@ afterEach(async () => {
 
 describe('register', () => {
   it('acknowledges records in groups while the rest are still being read, and packs small blobs', async () => {
+    // Enough files, in groups of 64, that ingest outlasts the first commits however fast the
+    // preparing worker is (with 400 files and the default group of 512 it could read them all first).
+    const n = 1200
     const files: string[] = []
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < n; i++) {
       const f = path.join(work, `f${i}.bin`)
       await fsp.writeFile(f, randomBytes(16 * 1024))
       files.push(f)
@@ -35,9 +38,10 @@ describe('register', () => {
         files,
         digitalSourceType: 'trainedAlgorithmicMedia',
         license: { spdx: 'CC-BY-4.0' },
+        batchSize: 64,
         onProgress: (e) => events.push(e.type),
       })
-      expect(r.registered).toHaveLength(400)
+      expect(r.registered).toHaveLength(n)
       // The first acknowledgement comes before the last file is read: commits overlap ingest.
       expect(events.indexOf('register:asset:committed')).toBeLessThan(events.lastIndexOf('register:bytes:hashed'))
       // More than one group commit happened.
@@ -49,7 +53,7 @@ describe('register', () => {
       // Re-running skips everything.
       const again = await register(ctx, { files, digitalSourceType: 'trainedAlgorithmicMedia', license: { spdx: 'CC-BY-4.0' } })
       expect(again.registered).toHaveLength(0)
-      expect(again.skipped).toHaveLength(400)
+      expect(again.skipped).toHaveLength(n)
     } finally {
       await ctx.close()
     }
