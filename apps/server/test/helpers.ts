@@ -5,6 +5,8 @@ import path from 'node:path'
 import { initHome } from '@mintmark/app'
 import { type Did, type Manifest, createLocalSigner, createManifest, generateEd25519KeyPair, hashBytes, signStatement } from '@mintmark/core'
 import { readKeyFile } from '@mintmark/storage'
+import { createPostgresLogStore } from '@mintmark/storage/postgres'
+import type pg from 'pg'
 import { type CreateServerOptions, signRequest, startServer } from '../src/index.js'
 
 export type TestServer = Awaited<ReturnType<typeof startServer>>
@@ -59,4 +61,26 @@ export const rand = (n: number) => new Uint8Array(randomBytes(n))
 
 export function b64urlJson(v: unknown): string {
   return Buffer.from(JSON.stringify(v)).toString('base64url')
+}
+
+/**
+ * Two API nodes on one new database of a test PostgreSQL: two log stores (two pools, which
+ * migrate concurrently), each pool given to `make`. For the suites that run a state store as two
+ * nodes would.
+ */
+export async function twoPostgresNodes<T>(
+  server: { createDatabase(): Promise<{ url: string; drop(): Promise<void> }> },
+  make: (pool: pg.Pool) => Promise<T>,
+): Promise<{ a: T; b: T; cleanup(): Promise<void> }> {
+  const db = await server.createDatabase()
+  const stores = await Promise.all([0, 1].map(() => createPostgresLogStore({ connectionString: db.url })))
+  const [a, b] = (await Promise.all(stores.map((s) => make(s.pool)))) as [T, T]
+  return {
+    a,
+    b,
+    async cleanup() {
+      for (const s of stores) await s.close()
+      await db.drop()
+    },
+  }
 }

@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createPostgresLogStore, type PostgresLogStore } from '@mintmark/storage/postgres'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../../../../test/helpers/postgres.js'
+import { twoPostgresNodes } from '../../test/helpers.js'
 import { type AgentState, agentInfoOf, denyAllPolicy, openAgentStore, toAgentState } from '../mcp/agents.js'
 import type { AgentPolicy } from '../schemas.js'
 import { createPostgresAgentState } from './postgres-agent-state.js'
@@ -131,17 +131,7 @@ afterAll(async () => {
 })
 
 describe.skipIf(!run)('postgres', () => {
-  describeAgentState('postgres', async () => {
-    const db = await server.createDatabase()
-    const stores: PostgresLogStore[] = await Promise.all([0, 1].map(() => createPostgresLogStore({ connectionString: db.url })))
-    const [a, b] = await Promise.all(stores.map((s) => createPostgresAgentState(s.pool)))
-    return {
-      a: a as AgentState,
-      b: b as AgentState,
-      async cleanup() {
-        for (const s of stores) await s.close()
-        await db.drop()
-      },
-    }
-  })
+  describeAgentState('postgres', () =>
+    twoPostgresNodes(server, (pool) => createPostgresAgentState(pool) as Promise<AgentState>),
+  )
 })

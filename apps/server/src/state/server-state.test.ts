@@ -1,9 +1,10 @@
 import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createPostgresLogStore, type PostgresLogStore } from '@mintmark/storage/postgres'
+import { createPostgresLogStore } from '@mintmark/storage/postgres'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../../../../test/helpers/postgres.js'
+import { twoPostgresNodes } from '../../test/helpers.js'
 import { type IdempotencyRecord, type ServerState, openServerDb, toServerState } from '../server-db.js'
 import { createPostgresServerState } from './postgres-server-state.js'
 
@@ -107,18 +108,8 @@ afterAll(async () => {
 
 describe.skipIf(!run)('postgres', () => {
   describeServerState('postgres', async () => {
-    const db = await server.createDatabase()
     // Two stores, two pools: two API nodes on one database (they migrate concurrently).
-    const stores: PostgresLogStore[] = await Promise.all([0, 1].map(() => createPostgresLogStore({ connectionString: db.url })))
-    const [a, b] = await Promise.all(stores.map((s) => createPostgresServerState(s.pool)))
-    return {
-      a: a as ServerState,
-      b: b as ServerState,
-      async cleanup() {
-        for (const s of stores) await s.close()
-        await db.drop()
-      },
-    }
+    return twoPostgresNodes(server, (pool) => createPostgresServerState(pool) as Promise<ServerState>)
   })
 
   it('refuses a database whose server schema is newer than this code (STORE_CORRUPT)', async () => {

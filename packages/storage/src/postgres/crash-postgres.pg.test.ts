@@ -24,6 +24,8 @@ const logSeed = new Uint8Array(32).fill(5)
 const verifierKey = encodeEd25519VerifierKey(origin, ed25519.getPublicKey(logSeed))
 createEd25519NoteSigner(origin, logSeed)
 const kills = Number(process.env.MINTMARK_PG_CRASH_KILLS ?? 50)
+if (run && process.env.MINTMARK_TEST_PG)
+  console.warn('\n[notice] PostgreSQL crash recovery: SKIPPED, MINTMARK_TEST_PG names an external server, which this suite never kills (unset it to use a throwaway one)\n')
 
 let server: TestPostgres
 beforeAll(async () => {
