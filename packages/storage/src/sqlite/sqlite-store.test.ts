@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { leafHash, rootFromLeafHashes, verifyInclusionProof, inclusionProofPlan } from '@mintmark/core'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createSqliteStore, type EntryDraft, peakIds } from './sqlite-store.js'
 
@@ -33,6 +34,18 @@ describe('sqlite store', () => {
     const s = createSqliteStore({ path: path.join(dir, 'a.sqlite') })
     expect(s.pragmas()).toEqual({ journal_mode: 'wal', synchronous: 2, foreign_keys: 1 })
     s.close()
+  })
+
+  it('refuses a database in another encoding than UTF-8, and leaves it as it was', () => {
+    const file = path.join(dir, 'utf16.sqlite')
+    const raw = new Database(file)
+    raw.pragma('encoding = "UTF-16le"')
+    raw.exec('CREATE TABLE t (x)')
+    raw.close()
+    expect(() => createSqliteStore({ path: file })).toThrow(expect.objectContaining({ code: 'STORE_PRAGMA_MISMATCH', message: expect.stringContaining('UTF-16le') }))
+    const after = new Database(file, { readonly: true })
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(['t'])
+    after.close()
   })
 
   it('appends in one transaction, is idempotent per statement, and keeps the tree right', () => {

@@ -3,7 +3,17 @@ import { MintmarkError, type NodeId, appendLeaves, type CompactRange, rootPlan }
 import { algorithmNumberer, bucketAppender, bucketBatch, bucketEntry, bucketKey, chunkOf, decodeBuckets, scanBuckets } from './fingerprint-buckets.js'
 import { sqliteMigrations } from './migrations.js'
 
-export type SqliteStoreOptions = { path: string; readonly?: boolean }
+export type SqliteStoreOptions = {
+  path: string
+  readonly?: boolean
+  /**
+   * SQLite's page cache for this connection, in MiB (default 64; allocated only as pages are read).
+   * A fingerprint lookup reads ~540 random bucket pages; with the 16 MB default those evict the
+   * tables' interior pages, and lookups read them again (measured on 1,000,000 images: system time
+   * per lookup 1.15 → 0.8 ms, p50 2.7 → 2.3 ms).
+   */
+  cacheMiB?: number
+}
 
 export type StoredEntry = { index: number; leafHash: Uint8Array; data: Uint8Array; kind: string; assetCid: string | null; creator: string; createdAt: string }
 export type EntryRef = { index: number; leafHash: Uint8Array }
@@ -120,6 +130,7 @@ export function createSqliteStore(options: SqliteStoreOptions) {
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
+  db.pragma(`cache_size = ${-Math.max(2, Math.floor(options.cacheMiB ?? 64)) * 1024}`)
   assertPragmas(db, options.readonly ?? false)
   if (!options.readonly) migrate(db)
 
@@ -197,17 +208,21 @@ export function createSqliteStore(options: SqliteStoreOptions) {
   // Fingerprint postings live in packed buckets (migration 5, fingerprint-buckets.ts).
   const algorithmNo = algorithmNumberer(db)
   const appendToBucket = bucketAppender(db)
-  // One statement per number of probed buckets (272 for the usual radius of 31).
+  // One statement per number of probed buckets (272 for the usual radius of 31). The buckets come
+  // back concatenated into one blob: a Buffer per bucket cost more than reading the pages (measured
+  // on 1M images: 2.7 → 1.5 ms of CPU per image lookup, p99 halved). Binary-safe, like the
+  // appender's `||`: in a UTF-8 database group_concat copies the blob bytes as they are.
   const bucketQueries = new Map<number, Database.Statement>()
   const bucketQuery = (n: number): Database.Statement => {
     let stmt = bucketQueries.get(n)
     if (!stmt) {
-      stmt = db.prepare(`SELECT entries FROM fingerprint_buckets WHERE bucket IN (${Array.from({ length: n }, () => '?').join(', ')})`).pluck()
+      const list = Array.from({ length: n }, () => '?').join(', ')
+      stmt = db.prepare(`SELECT CAST(group_concat(entries, '') AS BLOB) FROM fingerprint_buckets WHERE bucket IN (${list})`).pluck()
       bucketQueries.set(n, stmt)
     }
     return stmt
   }
-  /** The bucket blobs a set of probes reaches (one query: one consistent snapshot under WAL). */
+  /** The entries of the buckets a set of probes reaches, in one blob (one query: one consistent snapshot under WAL). */
   function probedBuckets(probes: readonly FingerprintChunkProbe[], algorithm: string): Buffer[] {
     const no = algorithmNo(algorithm, false)
     if (no === undefined) return []
@@ -218,7 +233,8 @@ export function createSqliteStore(options: SqliteStoreOptions) {
       for (const v of values) if (Number.isInteger(v) && v >= 0 && v <= 0xffff) keys.push(bucketKey(no, chunkNo, v))
     }
     if (keys.length === 0) return []
-    return bucketQuery(keys.length).all(...keys) as Buffer[]
+    const all = bucketQuery(keys.length).get(...keys) as Buffer | null
+    return all ? [all] : []
   }
 
   /**
@@ -631,6 +647,13 @@ function assertPragmas(db: Database.Database, readonly: boolean): void {
         metaMessages: ['Mintmark refuses to run without WAL, synchronous=FULL and foreign keys: acknowledged records could be lost.'],
       })
   }
+  // The fingerprint buckets are concatenated as text (`||`, group_concat), which keeps blob bytes
+  // as they are only in a UTF-8 database (SQLite's default, what the store always creates).
+  const encoding = String(db.pragma('encoding', { simple: true }))
+  if (encoding !== 'UTF-8')
+    throw new MintmarkError('STORE_PRAGMA_MISMATCH', `SQLite database encoding is ${encoding}, expected UTF-8.`, {
+      metaMessages: ['Mintmark creates its databases in UTF-8; a database in another encoding was not made by Mintmark.'],
+    })
 }
 
 function migrate(db: Database.Database): void {
