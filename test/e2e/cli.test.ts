@@ -156,6 +156,8 @@ describe('mintmark CLI', () => {
     const cases: [string[], string, number][] = [
       [['register', 'missing.png'], 'FILE_NOT_FOUND', 2],
       [['register', 'out', '--bogus-flag'], 'USAGE_INVALID', 2],
+      [['register', 'out', '--workers', '2'], 'USAGE_INVALID', 2],
+      [['register', 'out', '--workers', '1', '--watermark'], 'USAGE_INVALID', 2],
       [['register', 'out', '--royalty', 'not-a-did=100%'], 'MANIFEST_SCHEMA_INVALID', 2],
       [['register', 'out', '--royalty', `${'0x'}${'11'.repeat(20)}=60%`], 'MANIFEST_ROYALTY_SPLIT_INVALID', 2],
       [['register', 'out', '--parent', 'not-a-cid'], 'MANIFEST_SCHEMA_INVALID', 2],
@@ -181,4 +183,20 @@ describe('mintmark CLI', () => {
     expect(nohome.code).toBe(2)
     expect(nohome.stderr).toMatch(/^error STORE_NOT_INITIALIZED/)
   }, 240_000) // a dozen CLI processes one after another: seconds each on a loaded machine
+
+  it('register --workers 1 prepares on a worker thread, --workers 0 on this one: both verify', async () => {
+    await fsp.mkdir(path.join(work, 'threads'))
+    for (let i = 0; i < 4; i++) await png(path.join(work, 'threads', `t${i}.png`), 40 + i)
+    const one = await json(['register', 'threads/t0.png', 'threads/t1.png', '--workers', '1'])
+    expect(one.code, one.stderr).toBe(0)
+    const zero = await json(['register', 'threads/t2.png', 'threads/t3.png', '--workers', '0'])
+    expect(zero.code, zero.stderr).toBe(0)
+    const assets = [...one.body.registered, ...zero.body.registered]
+    expect(assets.map((a: { file: string }) => path.basename(a.file)).sort()).toEqual(['t0.png', 't1.png', 't2.png', 't3.png'])
+    for (const a of assets) {
+      const v = await json(['verify', a.file])
+      expect(v.code, v.stderr).toBe(0)
+      expect(v.body.asset.cid).toBe(a.cid)
+    }
+  }, 120_000)
 })

@@ -51,7 +51,7 @@ export type RegisterParameters = RegisterTemplate & {
 export const workerThreshold = 64
 /** Files per message to and from the worker, and batches in flight (the worker never waits). */
 const workerBatch = 64
-const workerBatchesInFlight = 3
+const workerBatchesInFlight = 8
 
 export type RegisteredAsset = { file: string; cid: string; sha256: string; size: number; mediaType: string; logIndex: number; leafHash: string }
 export type RegisterProgressEvent =

@@ -18,6 +18,8 @@ export const help = `mintmark register <file|dir>... [options]
   --license SPDX              licence (default CC-BY-4.0)
   --royalty PAYEE=PCT% ...    royalty split (PAYEE a did:… or 0x address; shares sum to 100%)
   --title TEXT  --description TEXT  --concurrency N  --jsonl (one JSON line per committed asset)  --json
+  --workers 0|1               1: read, hash and sign on a worker thread while this one stores and commits
+                              (the default from 64 files on); 0: all on one thread
   --watermark                 register a watermarked copy of each image instead of the file itself: the copy
                               carries the log index it gets (read back by \`mintmark watermark detect\` and
                               \`mintmark verify\`), is written to <name>.wm.<ext> (or into --out DIR) and its CID
@@ -42,11 +44,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     title: { type: 'string' },
     description: { type: 'string' },
     concurrency: { type: 'string' },
+    workers: { type: 'string' },
     jsonl: { type: 'boolean' },
     watermark: { type: 'boolean' },
     out: { type: 'string' },
   })
   if (values.out !== undefined && !values.watermark) throw usage('--out is for --watermark copies.')
+  if (values.workers !== undefined && values.workers !== '0' && values.workers !== '1') throw usage('--workers is 0 or 1.')
+  if (values.workers !== undefined && values.watermark) throw usage('--workers does not apply to --watermark (each copy is marked with its log index, one at a time).')
+  const workers = values.workers === undefined ? undefined : (Number(values.workers) as 0 | 1)
   if (!positionals.length) throw usage('register needs at least one file or directory.')
   const template = await buildTemplate(values)
   const files = await expandInputs(positionals.map((p) => path.resolve(io.cwd, p)))
@@ -73,7 +79,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     const result = values.watermark
       ? await registerWatermarked(ctx, { ...common, ...(values.out ? { outDir: path.resolve(io.cwd, values.out) } : {}) })
-      : await register(ctx, { ...common, concurrency })
+      : await register(ctx, { ...common, concurrency, workers })
     bar?.finish()
     if (values.json) printJson(io, result)
     else if (!values.jsonl) {
