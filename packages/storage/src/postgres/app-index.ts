@@ -1,25 +1,12 @@
 import { MintmarkError } from '@mintmark/core'
 import type pg from 'pg'
+import { type AnchorDbRow, anchorColumns, anchorValues, toAnchorRow } from '../anchor-rows.js'
 import type { AppIndexStore } from '../app-index-store.js'
-import type { AnchorRow, AnchorRowStatus, ChainEventRow, OfferRow, StoredCheckpoint } from '../sqlite/sqlite-store.js'
+import type { ChainEventRow, OfferRow, StoredCheckpoint } from '../sqlite/sqlite-store.js'
 import { fingerprintChunks } from './append.js'
 import { storeCall } from './errors.js'
 import { inTransaction } from './transaction.js'
 
-type AnchorDbRow = {
-  chain_id: number
-  tree_size: number
-  root_hash: string
-  status: AnchorRowStatus
-  tx_hash: string | null
-  block_number: number | null
-  block_hash: string | null
-  contract: string
-  log_id: string
-  attempts: number
-  last_error: { code: string; message: string } | null
-  updated_at: string
-}
 type ChainEventDbRow = {
   chain_id: number
   block_number: number
@@ -33,7 +20,6 @@ type ChainEventDbRow = {
 }
 type OfferDbRow = { offer_hash: string; asset_cid: string; chain_id: number; document: string; created_at: string }
 
-const anchorColumns = 'chain_id, tree_size, root_hash, status, tx_hash, block_number, block_hash, contract, log_id, attempts, last_error, updated_at'
 const eventColumns = 'chain_id, block_number, block_hash, log_index, tx_hash, contract, address, event, args_json'
 const offerColumns = 'offer_hash, asset_cid, chain_id, document, created_at'
 
@@ -56,25 +42,12 @@ export function createPostgresAppIndex(pool: pg.Pool): AppIndexStore {
          ON CONFLICT (chain_id, tree_size) DO UPDATE SET root_hash = excluded.root_hash, status = excluded.status, tx_hash = excluded.tx_hash,
            block_number = excluded.block_number, block_hash = excluded.block_hash, contract = excluded.contract, log_id = excluded.log_id,
            attempts = excluded.attempts, last_error = excluded.last_error, updated_at = excluded.updated_at`,
-        [
-          a.chainId,
-          a.treeSize,
-          a.rootHash,
-          a.status,
-          a.txHash,
-          a.blockNumber,
-          a.blockHash,
-          a.contract,
-          a.logId,
-          a.attempts,
-          a.lastError === null ? null : JSON.stringify(a.lastError),
-          a.updatedAt,
-        ],
+        anchorValues(a),
       )
     },
     async getAnchor(chainId, treeSize) {
       const r = await one<AnchorDbRow>('read an anchor', `SELECT ${anchorColumns} FROM anchors WHERE chain_id = $1 AND tree_size = $2`, [chainId, treeSize])
-      return r && toAnchor(r)
+      return r && toAnchorRow(r)
     },
     async listAnchors(filter = {}) {
       const rows = await all<AnchorDbRow>(
@@ -82,7 +55,7 @@ export function createPostgresAppIndex(pool: pg.Pool): AppIndexStore {
         `SELECT ${anchorColumns} FROM anchors WHERE ($1::bigint IS NULL OR chain_id = $1) AND ($2::text IS NULL OR status = $2) ORDER BY chain_id, tree_size`,
         [filter.chainId ?? null, filter.status ?? null],
       )
-      return rows.map(toAnchor)
+      return rows.map(toAnchorRow)
     },
     async anchoredCheckpointCovering(index) {
       // One statement: the newest anchored size above the leaf that has a checkpoint, its
@@ -103,7 +76,7 @@ export function createPostgresAppIndex(pool: pg.Pool): AppIndexStore {
       const first = rows[0]
       if (!first) return undefined
       const checkpoint: StoredCheckpoint = { size: first.size, rootHash: new Uint8Array(first.cp_root), note: first.cp_note, createdAt: first.cp_created_at }
-      return { checkpoint, anchors: rows.map(toAnchor) }
+      return { checkpoint, anchors: rows.map(toAnchorRow) }
     },
     async getChainCursor(chainId) {
       return (await one<{ block: number }>('read the chain cursor', 'SELECT block FROM chain_cursor WHERE chain_id = $1', [chainId]))?.block
@@ -230,23 +203,6 @@ export function createPostgresAppIndex(pool: pg.Pool): AppIndexStore {
     async fingerprintCount(algorithm = 'pdq') {
       return (await one<{ n: number }>('count fingerprints', 'SELECT count(*) AS n FROM fingerprints WHERE algorithm = $1', [algorithm]))?.n ?? 0
     },
-  }
-}
-
-function toAnchor(r: AnchorDbRow): AnchorRow {
-  return {
-    chainId: r.chain_id,
-    treeSize: r.tree_size,
-    rootHash: r.root_hash,
-    status: r.status,
-    txHash: r.tx_hash,
-    blockNumber: r.block_number,
-    blockHash: r.block_hash,
-    contract: r.contract,
-    logId: r.log_id,
-    attempts: r.attempts,
-    lastError: r.last_error,
-    updatedAt: r.updated_at,
   }
 }
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { MintmarkError, type NodeId, appendLeaves, type CompactRange, rootPlan } from '@mintmark/core'
+import { type AnchorDbRow, anchorColumns, anchorValues, toAnchorRow } from '../anchor-rows.js'
 import { algorithmNumberer, bucketAppender, bucketBatch, bucketEntry, bucketKey, chunkOf, decodeBuckets, scanBuckets } from './fingerprint-buckets.js'
 import { sqliteMigrations } from './migrations.js'
 
@@ -174,8 +175,7 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     chainEventsAbove: db.prepare('SELECT * FROM chain_events WHERE chain_id = ? AND block_number > ? ORDER BY block_number, log_index'),
     dropChainEventsAbove: db.prepare('DELETE FROM chain_events WHERE chain_id = ? AND block_number > ?'),
     putAnchor: db.prepare(
-      `INSERT INTO anchors (chain_id, tree_size, root_hash, status, tx_hash, block_number, block_hash, contract, log_id, attempts, last_error, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO anchors (${anchorColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (chain_id, tree_size) DO UPDATE SET root_hash = excluded.root_hash, status = excluded.status, tx_hash = excluded.tx_hash,
          block_number = excluded.block_number, block_hash = excluded.block_hash, contract = excluded.contract, log_id = excluded.log_id,
          attempts = excluded.attempts, last_error = excluded.last_error, updated_at = excluded.updated_at`,
@@ -345,34 +345,6 @@ export function createSqliteStore(options: SqliteStoreOptions) {
   const toCheckpoint = (row: { size: number; root_hash: Buffer; note: string; created_at: string } | undefined): StoredCheckpoint | undefined =>
     row && { size: row.size, rootHash: new Uint8Array(row.root_hash), note: row.note, createdAt: row.created_at }
 
-  type AnchorDbRow = {
-    chain_id: number
-    tree_size: number
-    root_hash: string
-    status: AnchorRowStatus
-    tx_hash: string | null
-    block_number: number | null
-    block_hash: string | null
-    contract: string
-    log_id: string
-    attempts: number
-    last_error: string | null
-    updated_at: string
-  }
-  const toAnchor = (r: AnchorDbRow): AnchorRow => ({
-    chainId: r.chain_id,
-    treeSize: r.tree_size,
-    rootHash: r.root_hash,
-    status: r.status,
-    txHash: r.tx_hash,
-    blockNumber: r.block_number,
-    blockHash: r.block_hash,
-    contract: r.contract,
-    logId: r.log_id,
-    attempts: r.attempts,
-    lastError: r.last_error === null ? null : (JSON.parse(r.last_error) as { code: string; message: string }),
-    updatedAt: r.updated_at,
-  })
   type ChainEventDbRow = {
     chain_id: number
     block_number: number
@@ -464,26 +436,11 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     },
     /** Inserts or replaces the anchor of `(chainId, treeSize)`. */
     putAnchor(a: AnchorRow): void {
-      wrapIo(() =>
-        q.putAnchor.run(
-          a.chainId,
-          a.treeSize,
-          a.rootHash,
-          a.status,
-          a.txHash,
-          a.blockNumber,
-          a.blockHash,
-          a.contract,
-          a.logId,
-          a.attempts,
-          a.lastError === null ? null : JSON.stringify(a.lastError),
-          a.updatedAt,
-        ),
-      )
+      wrapIo(() => q.putAnchor.run(...anchorValues(a)))
     },
     getAnchor(chainId: number, treeSize: number): AnchorRow | undefined {
       const r = q.getAnchor.get(chainId, treeSize) as AnchorDbRow | undefined
-      return r && toAnchor(r)
+      return r && toAnchorRow(r)
     },
     /** Anchors ascending by tree size: of one chain (optionally of one status), or all (by chain). */
     listAnchors(filter: { chainId?: number | undefined; status?: AnchorRowStatus | undefined } = {}): AnchorRow[] {
@@ -493,7 +450,7 @@ export function createSqliteStore(options: SqliteStoreOptions) {
           : filter.status === undefined
             ? (q.anchorsOfChain.all(filter.chainId) as AnchorDbRow[])
             : (q.anchorsOfChainStatus.all(filter.chainId, filter.status) as AnchorDbRow[])
-      return rows.map(toAnchor)
+      return rows.map(toAnchorRow)
     },
     /**
      * The newest checkpoint that holds leaf `index` and is anchored (included or final) on some
@@ -504,7 +461,7 @@ export function createSqliteStore(options: SqliteStoreOptions) {
       if (size === null || size === undefined) return undefined
       const checkpoint = toCheckpoint(q.checkpoint.get(size) as never)
       if (!checkpoint) return undefined
-      return { checkpoint, anchors: (q.anchoredAt.all(size) as AnchorDbRow[]).map(toAnchor) }
+      return { checkpoint, anchors: (q.anchoredAt.all(size) as AnchorDbRow[]).map(toAnchorRow) }
     },
     /** Stores an offer; the same hash twice keeps the first. */
     /** The chain indexer's last indexed block of a chain; undefined before its first sync. */
