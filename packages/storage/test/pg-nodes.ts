@@ -15,6 +15,26 @@ export type NodeMsg =
   | { type: 'failed'; id: number; code: string; stage: string }
   | { type: 'role'; event: 'acquired' | 'lost' | 'released'; epoch: number; reason?: string }
 
+/**
+ * A node's configuration as the crash tests run it: fast heartbeats and a 1 s takeover, so a killed
+ * holder is replaced within the test's time; groups of `batchSize`, a checkpoint per group or 300 ms.
+ */
+export function nodeConfig(url: string, origin: string, logSeed: Uint8Array, batchSize: number): Record<string, unknown> {
+  return {
+    url,
+    origin,
+    logSeedHex: Buffer.from(logSeed).toString('hex'),
+    heartbeatMs: 250,
+    heartbeatTimeoutMs: 1000,
+    retryMs: 100,
+    sessionTimeoutMs: 5000,
+    idleInTxMs: 5000,
+    batchSize,
+    checkpointEveryEntries: batchSize,
+    checkpointEveryMs: 300,
+  }
+}
+
 /** A node process and its pending requests; a request settles 'lost' if the process dies first. */
 export class Node {
   child!: ChildProcess

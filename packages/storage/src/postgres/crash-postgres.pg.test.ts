@@ -14,7 +14,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../../../../test/helpers/postgres.js'
 import { auditPostgresLog } from '../../test/check-log.js'
-import { Node, itemOf, sleep, statementHex } from '../../test/pg-nodes.js'
+import { Node, itemOf, nodeConfig, sleep, statementHex } from '../../test/pg-nodes.js'
 import { createPostgresLogStore } from './postgres-log-store.js'
 
 const run = postgresOrSkipNotice('PostgreSQL crash recovery (kill -9 of the postmaster and backends)')
@@ -43,19 +43,7 @@ describe.skipIf(!run || process.env.MINTMARK_TEST_PG)('PostgreSQL crashes under 
     const crash = server.crash
     if (!crash) throw new Error('the throwaway server has no crash controls')
     const db = await server.createDatabase()
-    const config = {
-      url: db.url,
-      origin,
-      logSeedHex: Buffer.from(logSeed).toString('hex'),
-      heartbeatMs: 250,
-      heartbeatTimeoutMs: 1000,
-      retryMs: 100,
-      sessionTimeoutMs: 5000,
-      idleInTxMs: 5000,
-      batchSize: 500,
-      checkpointEveryEntries: 500,
-      checkpointEveryMs: 300,
-    }
+    const config = nodeConfig(db.url, origin, logSeed, 500)
     const nodes = ['c0', 'c1'].map((id) => new Node(id, config))
     const t0 = Date.now()
     // The test's own view of the log, through a pool that outlives each crash.

@@ -11,7 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestPostgres, postgresOrSkipNotice, startTestPostgres } from '../../../../test/helpers/postgres.js'
 import { auditPostgresLog } from '../../test/check-log.js'
-import { Node, itemOf, sleep, statementHex } from '../../test/pg-nodes.js'
+import { Node, itemOf, nodeConfig, sleep, statementHex } from '../../test/pg-nodes.js'
 import { createPostgresLogStore, type PostgresLogStore } from './postgres-log-store.js'
 
 const run = postgresOrSkipNotice('PostgreSQL multi-writer (kill -9)')
@@ -38,19 +38,7 @@ describe.skipIf(!run)('one log, many writers (PostgreSQL, 4 processes)', () => {
     const store = await createPostgresLogStore({ connectionString: db.url })
     const total = 20_000
     const kills = 10
-    const config = {
-      url: db.url,
-      origin,
-      logSeedHex: Buffer.from(logSeed).toString('hex'),
-      heartbeatMs: 250,
-      heartbeatTimeoutMs: 1000,
-      retryMs: 100,
-      sessionTimeoutMs: 5000,
-      idleInTxMs: 5000,
-      batchSize: 1000,
-      checkpointEveryEntries: 1000,
-      checkpointEveryMs: 300,
-    }
+    const config = nodeConfig(db.url, origin, logSeed, 1000)
     const nodes = ['n0', 'n1', 'n2', 'n3'].map((id) => new Node(id, config))
     const t0 = Date.now()
     try {
