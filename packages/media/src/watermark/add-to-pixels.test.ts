@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { pixelAdder } from './add-to-pixels.js'
+import { pixelAdder, rowAdder } from './add-to-pixels.js'
 
 describe('pixelAdder', () => {
   test('matches a per-sample clamped add, word-aligned or not, any channel count, near 0 and 255, large deltas', () => {
@@ -40,5 +40,45 @@ describe('pixelAdder', () => {
     expect(runs).toBe(400)
     // The 32-bit path was exercised too.
     expect(wordRuns).toBeGreaterThan(40)
+  })
+})
+
+describe('rowAdder', () => {
+  test('matches a per-sample clamped add of each run’s delta: aligned rows or not, short last run, zero and out-of-range deltas', () => {
+    let s = 23
+    const rnd = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0
+      return s / 2 ** 32
+    }
+    let wordRows = 0
+    for (let trial = 0; trial < 300; trial++) {
+      const channels = 1 + (trial % 4)
+      // Half the rows laid out like the embedder's (whole words, runs of 4·scale pixels).
+      const aligned = trial % 2 === 0
+      const runPixels = aligned ? 4 * (1 + Math.floor(rnd() * 3)) : 1 + Math.floor(rnd() * 9)
+      const rowPixels = aligned ? 4 * (1 + Math.floor(rnd() * 12)) : 1 + Math.floor(rnd() * 40)
+      const startPixel = aligned ? 4 * Math.floor(rnd() * 2) : Math.floor(rnd() * 5)
+      const runs = Math.ceil(rowPixels / runPixels)
+      const deltas = Int16Array.from({ length: runs }, (_, k) => (k % 7 === 3 ? 0 : trial % 25 === 0 && k === 0 ? 200 : Math.round((rnd() - 0.5) * 24)))
+      const pixels = Uint8Array.from({ length: (startPixel + rowPixels + 1) * channels }, () => (rnd() < 0.3 ? (rnd() < 0.5 ? Math.floor(rnd() * 6) : 250 + Math.floor(rnd() * 6)) : Math.floor(rnd() * 256)))
+      const expected = Uint8Array.from(pixels)
+      let expectedSquared = 0
+      const colour = channels >= 3 ? 3 : 1
+      for (let p = 0; p < rowPixels; p++) {
+        const delta = deltas[Math.floor(p / runPixels)] as number
+        for (let c = 0; c < colour; c++) {
+          const i = (startPixel + p) * channels + c
+          const v = expected[i] as number
+          const n = Math.max(0, Math.min(255, v + delta))
+          expected[i] = n
+          expectedSquared += (n - v) ** 2
+        }
+      }
+      if (channels === 3 && aligned) wordRows++
+      expect(rowAdder(pixels, channels)(startPixel * channels, rowPixels, runPixels, deltas), `trial ${trial}`).toBe(expectedSquared)
+      expect(pixels, `trial ${trial}`).toEqual(expected)
+    }
+    // The 32-bit path was exercised too.
+    expect(wordRows).toBeGreaterThan(30)
   })
 })

@@ -31,6 +31,36 @@ export function pixelAdder(pixels: Uint8Array, channels: number): (start: number
 }
 
 /**
+ * Returns `addRow(start, rowPixels, runPixels, deltas)`, which adds `deltas[k]` to run k of
+ * `runPixels` pixels (the last may be shorter) of the `rowPixels` pixels from byte `start`, as
+ * `pixelAdder`'s function would run by run, and returns the sum of squared changes. @internal
+ *
+ * The embedder's rows have hundreds of runs of a few words each: one call per row, with the
+ * alignment checked once, saves a call and the checks per run.
+ */
+export function rowAdder(pixels: Uint8Array, channels: number): (start: number, rowPixels: number, runPixels: number, deltas: ArrayLike<number>) => number {
+  const words = channels === 3 && (pixels.byteOffset & 3) === 0 ? new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2) : undefined
+  const add = pixelAdder(pixels, channels)
+  return (start, rowPixels, runPixels, deltas) => {
+    let squared = 0
+    const runs = Math.ceil(rowPixels / runPixels)
+    if (words && (start & 3) === 0 && ((rowPixels * channels) & 3) === 0 && ((runPixels * channels) & 3) === 0) {
+      const runWords = (runPixels * channels) >> 2
+      const end = (start + rowPixels * channels) >> 2
+      for (let k = 0, from = start >> 2; k < runs; k++, from += runWords) {
+        const delta = deltas[k] as number
+        if (delta === 0) continue
+        if (delta >= -127 && delta <= 127) squared += addToWords(words, from, Math.min(end, from + runWords), delta)
+        else squared += add(from << 2, Math.min(runPixels, rowPixels - k * runPixels), delta)
+      }
+      return squared
+    }
+    for (let k = 0; k < runs; k++) squared += add(start + k * runPixels * channels, Math.min(runPixels, rowPixels - k * runPixels), deltas[k] as number)
+    return squared
+  }
+}
+
+/**
  * Saturating byte-wise add of `delta` (|delta| ≤ 127) to every byte of words [from, to). For d > 0: the low 7 bits of each
  * byte plus d cannot carry into the next byte; bit 7 is restored by XOR, and a byte whose bit 7
  * was set in both overflowed (set to 255). A subtraction is the same on the complement.

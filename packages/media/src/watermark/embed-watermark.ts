@@ -2,7 +2,7 @@ import { MintmarkError } from '@mintmark/core'
 import sharp, { type OutputInfo } from 'sharp'
 import { type ImageLimits, inspectImage, toImageError } from '../image/inspect-image.js'
 import type { ImageFormat } from '../image/sniff-image-format.js'
-import { pixelAdder } from './add-to-pixels.js'
+import { rowAdder } from './add-to-pixels.js'
 import { cellCount, cellUnits, embeddingScale, encodeCodeword, gridCells, tileUnits, type WatermarkKey, watermarkLayout } from './watermark-code.js'
 import { cellHighPass, cellMeans, clippedResidual, foldTileWithLinearShare, lumaPlane, type Plane, residualClip } from './watermark-signal.js'
 
@@ -324,7 +324,7 @@ function addPattern(pixels: Uint8Array, info: { width: number; height: number; c
   const colourChannels = channels >= 3 ? 3 : 1
   const instancePx = scale * cellUnits
   const instanceDelta = new Int16Array(mask.columns)
-  const add = pixelAdder(pixels, channels)
+  const addRow = rowAdder(pixels, channels)
   let currentRow = -1
   let squaredError = 0
   for (let y = 0; y < height; y++) {
@@ -337,10 +337,7 @@ function addPattern(pixels: Uint8Array, info: { width: number; height: number; c
       }
     }
     // The delta is constant over each instance's run of `instancePx` pixels of the row.
-    for (let ix = 0; ix < mask.columns; ix++) {
-      const x = ix * instancePx
-      squaredError += add((y * width + x) * channels, Math.min(instancePx, width - x), instanceDelta[ix] as number)
-    }
+    squaredError += addRow(y * width * channels, width, instancePx, instanceDelta)
   }
   const mse = squaredError / (colourChannels * width * height)
   return mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse)
