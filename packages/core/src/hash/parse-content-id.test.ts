@@ -8,7 +8,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { identity } from 'multiformats/hashes/identity'
 import { describe, expect, it } from 'vitest'
 import { isContentId } from './is-content-id.js'
-import { parseContentId } from './parse-content-id.js'
+import { isCanonicalSha256CidV1, parseContentId } from './parse-content-id.js'
 import { toContentId } from './to-content-id.js'
 
 // Published CIDs: kubo test/cli/add_test.go and cid_profiles_test.go, IPIP-0499 fixtures.
@@ -94,6 +94,64 @@ describe('parseContentId', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+})
+
+describe('isCanonicalSha256CidV1, the fast path of parseContentId', () => {
+  // The rules as multiformats applies them, independently of the fast path.
+  const reference = (s: string): boolean => {
+    if (!/^b[a-z2-7]{58}$/.test(s)) return false
+    try {
+      const cid = CID.parse(s, base32)
+      return (
+        cid.version === 1 && (cid.code === raw.code || cid.code === dagPb.code) && cid.multihash.code === 0x12 && cid.multihash.size === 32 && cid.toString(base32) === s
+      )
+    } catch {
+      return false
+    }
+  }
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567'
+
+  it('agrees with multiformats on valid CIDs, on every one-character change of them, and on random strings', () => {
+    for (const cid of [helloRaw, overChunkDagPb, emptyDirDagPb]) expect(isCanonicalSha256CidV1(cid)).toBe(true)
+    for (const s of [helloV0, helloSha512, '', 'b', `B${helloRaw.slice(1)}`, helloRaw.toUpperCase(), `${helloRaw.slice(0, 30)}é${helloRaw.slice(31)}`]) {
+      expect(isCanonicalSha256CidV1(s)).toBe(false)
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(raw.code, dagPb.code, 0x71, 0x0129),
+        fc.nat({ max: 58 }),
+        fc.constantFrom(...`${alphabet}A1!=\u0100`),
+        (digest, codec, at, c) => {
+          const cid = CID.createV1(codec, Digest.create(0x12, digest)).toString()
+          expect(isCanonicalSha256CidV1(cid)).toBe(reference(cid))
+          const changed = cid.slice(0, at) + c + cid.slice(at + 1)
+          expect(isCanonicalSha256CidV1(changed)).toBe(reference(changed))
+        },
+      ),
+      { numRuns: 3000 },
+    )
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), minLength: 58, maxLength: 58 }), (body) => {
+        expect(isCanonicalSha256CidV1(`b${body}`)).toBe(reference(`b${body}`))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('every header byte and both padding bits matter', () => {
+    const bytes = CID.parse(helloRaw).bytes
+    for (let i = 0; i < 4; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const b = Uint8Array.from(bytes)
+        b[i] = (b[i] as number) ^ (1 << bit)
+        const s = base32.encode(b)
+        expect(isCanonicalSha256CidV1(s), `byte ${i} bit ${bit}`).toBe(reference(s))
+      }
+    }
+    const last = alphabet.indexOf(helloRaw.at(-1) as string)
+    for (const pad of [1, 2, 3]) expect(isCanonicalSha256CidV1(helloRaw.slice(0, -1) + alphabet[(last & ~3) | pad])).toBe(false)
   })
 })
 
