@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import sharp from 'sharp'
+import { rng32 as rng, syntheticImage } from './synthetic.mjs'
 import { fingerprintImage, storeImageIndexes } from '../packages/app/dist/index.js'
 import { createFingerprintIndex, createMemoryFingerprintBackend, imageFingerprintAlgorithms, imageLookupHashes, queryImageFingerprints } from '../packages/media/dist/index.js'
 import { createSqliteStore } from '../packages/storage/dist/index.js'
@@ -46,17 +47,6 @@ const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, 
 const round = (v) => Math.round(v * 1000) / 1000
 const now = () => performance.now()
 const log = (msg) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`)
-
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
-}
 
 /** The filler's hashes, deterministic: 4 per image (pdq, crop 5%, crop 10%, equalised), 32 bytes each. */
 function fillerHashes(n) {
@@ -161,29 +151,6 @@ function buildStore(file, hashes, n) {
   db.prepare("INSERT INTO meta (key, value) VALUES ('bench_filler_images', ?)").run(String(n))
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
-}
-
-/** A photo-like image: random low-frequency sinusoids and blobs per channel, plus noise (as bench/media.mjs). */
-async function syntheticImage(seed, width, height) {
-  const next = rng(seed)
-  const rnd = () => next() / 4294967296
-  const waves = Array.from({ length: 6 }, () => ({ fx: rnd() * 0.05, fy: rnd() * 0.05, p: rnd() * 6.28, a: 30 + rnd() * 50, c: Math.floor(rnd() * 3) }))
-  const blobs = Array.from({ length: 5 }, () => ({ x: rnd() * width, y: rnd() * height, r: (0.05 + rnd() * 0.2) * width, a: rnd() * 160 - 80 }))
-  const raw = Buffer.alloc(width * height * 3)
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3
-      const v = [128, 128, 128]
-      for (const w of waves) v[w.c] += w.a * Math.sin(w.fx * x + w.fy * y + w.p)
-      for (const b of blobs) {
-        const d2 = ((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r)
-        if (d2 < 1) for (let c = 0; c < 3; c++) v[c] += b.a * (1 - d2)
-      }
-      const noise = (rnd() - 0.5) * 12
-      for (let c = 0; c < 3; c++) raw[o + c] = Math.max(0, Math.min(255, v[c] + noise))
-    }
-  }
-  return new Uint8Array(await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer())
 }
 
 const result = { bench: 'fingerprint-index', cpus: os.cpus().length, loadavg_start: os.loadavg().map(round), node: process.version }
