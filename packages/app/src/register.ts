@@ -195,9 +195,9 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
   }
 
   /** A file prepared on the worker thread: stored (packed, not yet durable) and queued. */
-  async function preparedElsewhere(p: Extract<PreparedFile, { kind: 'small' }>): Promise<void> {
+  async function preparedElsewhere(p: Extract<PreparedFile, { kind: 'small' }>, claimed: boolean): Promise<void> {
     parameters.onProgress?.({ type: 'register:bytes:hashed', bytes: p.asset.size })
-    if (await ctx.store.hasClaimBy(p.asset.cid, signer.did)) return skip(p.file, p.asset.cid)
+    if (claimed) return skip(p.file, p.asset.cid)
     await ctx.blobs.putHashed(p.asset, p.bytes, { deferSync: true })
     const draft = entryDraftFromLeaf(
       { statementHash: p.statementHash, firstClaim: { data: p.leafData, leafHash: p.leafHash }, asset: p.asset },
@@ -245,11 +245,16 @@ export async function register(ctx: AppContext, parameters: RegisterParameters):
         try {
           const batch = await p
           send()
+          // "Already registered by this creator?" for the whole batch in one query.
+          const claimed = await ctx.store.claimedAmong(
+            batch.results.flatMap((r) => (r.kind === 'small' ? [r.asset.cid] : [])),
+            signer.did,
+          )
           for (const r of batch.results) {
             parameters.signal?.throwIfAborted()
             if (commitError !== undefined) break
             if (r.kind === 'large') await large(r.file, r.createdAt)
-            else await preparedElsewhere(r)
+            else await preparedElsewhere(r, claimed.has(r.asset.cid))
           }
           if (batch.error) throw deserializeError(batch.error)
         } catch (error) {

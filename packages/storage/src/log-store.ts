@@ -49,6 +49,8 @@ export type AsyncLogStore = {
   entryByStatementHash(statementHash: Uint8Array): Promise<EntryRef | undefined>
   /** Whether `creator` has an entry about `cid` (register skips content it already registered). */
   hasClaimBy(cid: string, creator: string): Promise<boolean>
+  /** Which of `cids` `creator` has an entry about (`hasClaimBy` for a batch, in one query). */
+  claimedAmong(cids: readonly string[], creator: string): Promise<Set<string>>
   getAsset(cid: string): Promise<AssetRow | undefined>
   assetCount(): Promise<number>
   parentsOf(cid: string): Promise<LineageEdge[]>
@@ -98,6 +100,7 @@ export function toAsyncLogStore(store: SqliteStore): AsyncLogStore {
     entriesForAsset: (cid) => run(() => store.entriesForAsset(cid)),
     entryByStatementHash: (hash) => run(() => store.entryByStatementHash(hash)),
     hasClaimBy: (cid, creator) => run(() => store.hasClaimBy(cid, creator)),
+    claimedAmong: (cids, creator) => run(() => store.claimedAmong(cids, creator)),
     getAsset: (cid) => run(() => store.getAsset(cid)),
     assetCount: () => run(() => store.assetCount()),
     parentsOf: (cid) => run(() => store.parentsOf(cid)),

@@ -142,6 +142,9 @@ export function describeLogStore(name: string, make: LogStoreFactory): void {
       expect(await store.hasClaimBy(c, 'did:key:first')).toBe(true)
       expect(await store.hasClaimBy(c, 'did:key:second')).toBe(true)
       expect(await store.hasClaimBy(c, 'did:key:third')).toBe(false)
+      expect(await store.claimedAmong([cid(8), c, c], 'did:key:second')).toEqual(new Set([c]))
+      expect(await store.claimedAmong([cid(8), c], 'did:key:third')).toEqual(new Set())
+      expect(await store.claimedAmong([], 'did:key:first')).toEqual(new Set())
       expect(await store.getAsset(cid(8))).toBeUndefined()
     })
 

@@ -123,6 +123,11 @@ export async function createPostgresLogStore(options: PostgresLogStoreOptions): 
     async hasClaimBy(cid, creator) {
       return (await one('read entries', 'SELECT 1 FROM entries WHERE asset_cid = $1 AND creator = $2 LIMIT 1', [cid, creator])) !== undefined
     },
+    async claimedAmong(cids, creator) {
+      if (cids.length === 0) return new Set()
+      const rows = await all<{ asset_cid: string }>('read entries', 'SELECT DISTINCT asset_cid FROM entries WHERE asset_cid = ANY($1::text[]) AND creator = $2', [cids, creator])
+      return new Set(rows.map((r) => r.asset_cid))
+    },
     async getAsset(cid): Promise<AssetRow | undefined> {
       const r = await one<{ cid: string; sha256: string; size: number; media_type: string; first_entry: number }>(
         'read an asset',

@@ -144,6 +144,9 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     byAsset: db.prepare('SELECT idx, leaf_hash FROM entries WHERE asset_cid = ? ORDER BY idx'),
     byAssetFull: db.prepare('SELECT idx, leaf_hash, data, kind, asset_cid, creator, created_at FROM entries WHERE asset_cid = ? ORDER BY idx'),
     byCreatorAsset: db.prepare('SELECT 1 FROM entries WHERE asset_cid = ? AND creator = ? LIMIT 1').pluck(),
+    claimedAmong: db
+      .prepare('SELECT DISTINCT asset_cid FROM entries INDEXED BY entries_asset_creator WHERE asset_cid IN (SELECT value FROM json_each(?)) AND creator = ?')
+      .pluck(),
     insertEntry: db.prepare(
       'INSERT INTO entries (idx, leaf_hash, data, statement_hash, kind, asset_cid, creator, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -415,6 +418,10 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     },
     hasClaimBy(cid: string, creator: string): boolean {
       return q.byCreatorAsset.get(cid, creator) !== undefined
+    },
+    /** Which of `cids` `creator` has an entry about: `hasClaimBy` for a batch, in one query. */
+    claimedAmong(cids: readonly string[], creator: string): Set<string> {
+      return new Set(cids.length === 0 ? [] : (q.claimedAmong.all(JSON.stringify(cids), creator) as string[]))
     },
     getAsset(cid: string): { cid: string; sha256: string; size: number; mediaType: string; firstEntry: number } | undefined {
       const r = q.asset.get(cid) as { cid: string; sha256: string; size: number; media_type: string; first_entry: number } | undefined
