@@ -87,24 +87,24 @@ export async function describeAndSign(
   title: string,
   createdAt: string,
   /** From {@link manifestFactory} for this template and signer: validates only the per-asset part. */
-  makeManifest: ((input: ManifestInput) => Manifest) | undefined = undefined,
+  makeManifest: ManifestMaker | undefined = undefined,
 ): Promise<{ signed: SignedStatement<Manifest>; statementHash: Uint8Array; firstClaim: { data: Uint8Array; leafHash: Uint8Array } }> {
-  const manifest = (makeManifest ?? createManifest)(
-    buildManifestInput(
-      template,
-      signer.did,
-      {
-        cid: asset.cid,
-        sha256: asset.sha256,
-        size: asset.size,
-        mediaType: asset.mediaType,
-        title: template.title ?? title,
-        ...(asset.dimensions ? { dimensions: asset.dimensions } : {}),
-      },
-      createdAt,
-    ),
+  const input = buildManifestInput(
+    template,
+    signer.did,
+    {
+      cid: asset.cid,
+      sha256: asset.sha256,
+      size: asset.size,
+      mediaType: asset.mediaType,
+      title: template.title ?? title,
+      ...(asset.dimensions ? { dimensions: asset.dimensions } : {}),
+    },
+    createdAt,
   )
-  const statementJcs = canonicalize(manifest)
+  const made = makeManifest ? makeManifest(input) : { manifest: createManifest(input), jcs: undefined }
+  const manifest = made.manifest
+  const statementJcs = made.jcs ?? canonicalize(manifest)
   const signingInput = encoder.encode(statementSigningPrefix + statementJcs)
   const signed = await signStatement(manifest, signer, { signingInput })
   const data = encodeLogEntry({ v: 1, statement: signed.statement, signature: signed.signature }, { statementJcs })
@@ -126,9 +126,13 @@ const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffs
  * fields and the timestamp, then reuses the validated shared part. The result equals
  * `createManifest(input)` for the same input (same errors, same canonical bytes).
  */
-export function manifestFactory(template: RegisterTemplate, creator: string): (input: ManifestInput) => Manifest {
+export function manifestFactory(template: RegisterTemplate, creator: string): ManifestMaker {
   const shared = createManifest(buildManifestInput(template, creator, placeholderAsset, placeholderCreatedAt))
   const createdAtSchema = manifestSchema.shape.createdAt
+  // The canonical `"key":value` members of the shared part, made once: per asset only the asset and
+  // the timestamp are serialised (JCS sorts members by key, so they are put in key order).
+  const sharedMembers = new Map<string, string>()
+  for (const [key, value] of Object.entries(shared)) if (key !== 'asset' && key !== 'createdAt') sharedMembers.set(key, `${canonicalize(key)}:${canonicalize(value)}`)
   return (input) => {
     const asset = assetSchema.safeParse(input.asset)
     const createdAt = createdAtSchema.safeParse(input.createdAt)
@@ -137,9 +141,16 @@ export function manifestFactory(template: RegisterTemplate, creator: string): (i
         ...(asset.success ? [] : asset.error.issues.map((i: (typeof asset.error.issues)[number]) => ({ ...i, path: ['asset', ...i.path] }))),
         ...(createdAt.success ? [] : createdAt.error.issues.map((i: (typeof createdAt.error.issues)[number]) => ({ ...i, path: ['createdAt', ...i.path] }))),
       ])
-    return { ...shared, asset: asset.data, createdAt: createdAt.data }
+    const manifest: Manifest = { ...shared, asset: asset.data, createdAt: createdAt.data }
+    const members = Object.keys(manifest)
+      .sort()
+      .map((key) => sharedMembers.get(key) ?? `${canonicalize(key)}:${canonicalize(manifest[key as keyof Manifest])}`)
+    return { manifest, jcs: `{${members.join(',')}}` }
   }
 }
+
+/** A manifest and its canonical (JCS) text, from {@link manifestFactory}. */
+export type ManifestMaker = (input: ManifestInput) => { manifest: Manifest; jcs: string }
 
 /** Stands in for the per-asset part when only the shared part of a manifest is checked. */
 export const placeholderAsset = {
@@ -167,7 +178,7 @@ export async function prepareAsset(parameters: {
   template: RegisterTemplate
   signer: Signer
   profile?: CidProfileName | undefined
-  makeManifest?: ((input: ManifestInput) => Manifest) | undefined
+  makeManifest?: ManifestMaker | undefined
 }): Promise<PreparedAsset | undefined> {
   const { file } = parameters
   // Synchronous reads on purpose: a blocking read of a file of a few MiB at most costs tens of
@@ -186,7 +197,7 @@ export async function prepareBytes(parameters: {
   template: RegisterTemplate
   signer: Signer
   profile?: CidProfileName | undefined
-  makeManifest?: ((input: ManifestInput) => Manifest) | undefined
+  makeManifest?: ManifestMaker | undefined
 }): Promise<PreparedAsset> {
   const { file, template, signer } = parameters
   const media = await inspectBytes(parameters.bytes, file)

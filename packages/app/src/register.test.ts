@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { MintmarkError, createManifest } from '@mintmark/core'
+import { MintmarkError, canonicalize, createManifest } from '@mintmark/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { initHome } from './home.js'
 import { openApp } from './open-app.js'
@@ -246,11 +246,17 @@ describe('manifestFactory', () => {
     title: 'x.png',
   }
 
-  it('validates the shared part once and gives what createManifest gives for each asset', () => {
-    for (const t of [template, full]) {
+  it('validates the shared part once and gives what createManifest gives for each asset, with its canonical text', () => {
+    const withRights = { ...full, royalties: [{ payee: did, bps: 10000 }], datasets: [{ id: 'laion-5b', name: 'LAION' }], title: 'T \u00e9 "q"' }
+    for (const t of [template, full, withRights]) {
       const make = manifestFactory(t as never, did)
-      const input = buildManifestInput(t as never, did, asset, '2026-11-22T05:00:00.000Z')
-      expect(make(input)).toEqual(createManifest(input))
+      const { dimensions: _, ...undimensioned } = asset
+      for (const a of [asset, { ...undimensioned, title: 'ß\u2028.png' }]) {
+        const input = buildManifestInput(t as never, did, a, '2026-11-22T05:00:00.000Z')
+        const made = make(input)
+        expect(made.manifest).toEqual(createManifest(input))
+        expect(made.jcs).toBe(canonicalize(createManifest(input)))
+      }
     }
     expect(() => manifestFactory({ ...template, royalties: [{ payee: did, bps: 5000 }] } as never, did)).toThrow(MintmarkError)
   })
