@@ -22,6 +22,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { signedRegistration as signedRegistrationOf } from './signed-registration.mjs'
+import { rng } from './synthetic.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -56,16 +57,6 @@ async function main() {
 
 // --- search ----------------------------------------------------------------------------------
 
-function rng(seed) {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)]
 function weighted(r, pairs) {
   let x = r() * pairs.reduce((a, [, w]) => a + w, 0)

@@ -1,4 +1,4 @@
-// Deterministic inputs shared by the media benches.
+// Deterministic inputs shared by the benches: a seeded generator and a synthetic photo.
 import sharp from 'sharp'
 
 /** mulberry32: a seeded generator of uint32 values. */

@@ -137,11 +137,11 @@ const popcount = (x: number): number => {
 }
 
 /**
- * Scans bucket blobs for entries within `maxDistance` bits of `hash`; calls `hit(id, distance)`
- * once per fingerprint id (an entry sits in 16 buckets and may be reached through several), with
- * the entry's stored hash bytes.
+ * Scans bucket entries (the probed buckets' blobs, concatenated) for those within `maxDistance`
+ * bits of `hash`; calls `hit(id, distance)` once per fingerprint id (an entry sits in 16 buckets
+ * and may be reached through several), with the entry's stored hash bytes.
  */
-export function scanBuckets(blobs: readonly Buffer[], hash: Uint8Array, maxDistance: number, hit: (id: number, distance: number, entryHash: Uint8Array) => void): void {
+export function scanBuckets(entries: Buffer, hash: Uint8Array, maxDistance: number, hit: (id: number, distance: number, entryHash: Uint8Array) => void): void {
   // Hash words in the same (native) byte order on both sides: XOR + popcount does not care which.
   const q = new Uint32Array(8)
   new Uint8Array(q.buffer).set(hash)
@@ -154,39 +154,35 @@ export function scanBuckets(blobs: readonly Buffer[], hash: Uint8Array, maxDista
   const q6 = q[6] as number
   const q7 = q[7] as number
   const seen = new Set<number>()
-  for (const blob of blobs) {
-    // A Uint32Array view needs 4-byte alignment; copy the rare unaligned buffer.
-    const bytes = blob.byteOffset % 4 === 0 ? blob : Buffer.from(blob)
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2)
-    for (let b = 0; b + 9 <= w.length; b += 9) {
-      // A random entry exceeds 31 bits after two or three words: the early exits do most of the work.
-      let d = popcount((w[b] as number) ^ q0) + popcount((w[b + 1] as number) ^ q1)
-      if (d > maxDistance) continue
-      d += popcount((w[b + 2] as number) ^ q2) + popcount((w[b + 3] as number) ^ q3)
-      if (d > maxDistance) continue
-      d += popcount((w[b + 4] as number) ^ q4) + popcount((w[b + 5] as number) ^ q5)
-      if (d > maxDistance) continue
-      d += popcount((w[b + 6] as number) ^ q6) + popcount((w[b + 7] as number) ^ q7)
-      if (d > maxDistance) continue
-      const id = bytes.readUInt32LE(4 * (b + 8))
-      if (seen.has(id)) continue
-      seen.add(id)
-      hit(id, d, bytes.subarray(4 * b, 4 * b + 32))
-    }
+  // A Uint32Array view needs 4-byte alignment; copy the rare unaligned buffer.
+  const bytes = entries.byteOffset % 4 === 0 ? entries : Buffer.from(entries)
+  const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2)
+  for (let b = 0; b + 9 <= w.length; b += 9) {
+    // A random entry exceeds 31 bits after two or three words: the early exits do most of the work.
+    let d = popcount((w[b] as number) ^ q0) + popcount((w[b + 1] as number) ^ q1)
+    if (d > maxDistance) continue
+    d += popcount((w[b + 2] as number) ^ q2) + popcount((w[b + 3] as number) ^ q3)
+    if (d > maxDistance) continue
+    d += popcount((w[b + 4] as number) ^ q4) + popcount((w[b + 5] as number) ^ q5)
+    if (d > maxDistance) continue
+    d += popcount((w[b + 6] as number) ^ q6) + popcount((w[b + 7] as number) ^ q7)
+    if (d > maxDistance) continue
+    const id = bytes.readUInt32LE(4 * (b + 8))
+    if (seen.has(id)) continue
+    seen.add(id)
+    hit(id, d, bytes.subarray(4 * b, 4 * b + 32))
   }
 }
 
-/** Every entry of the bucket blobs (id and hash), each id once. */
-export function decodeBuckets(blobs: readonly Buffer[]): { id: number; hash: Uint8Array }[] {
+/** Every bucket entry (id and hash) of the concatenated blobs, each id once. */
+export function decodeBuckets(entries: Buffer): { id: number; hash: Uint8Array }[] {
   const seen = new Set<number>()
   const out: { id: number; hash: Uint8Array }[] = []
-  for (const blob of blobs) {
-    for (let o = 0; o + bucketEntryBytes <= blob.length; o += bucketEntryBytes) {
-      const id = blob.readUInt32LE(o + 32)
-      if (seen.has(id)) continue
-      seen.add(id)
-      out.push({ id, hash: new Uint8Array(blob.subarray(o, o + 32)) })
-    }
+  for (let o = 0; o + bucketEntryBytes <= entries.length; o += bucketEntryBytes) {
+    const id = entries.readUInt32LE(o + 32)
+    if (seen.has(id)) continue
+    seen.add(id)
+    out.push({ id, hash: new Uint8Array(entries.subarray(o, o + 32)) })
   }
   return out
 }

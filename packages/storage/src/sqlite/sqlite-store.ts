@@ -225,19 +225,20 @@ export function createSqliteStore(options: SqliteStoreOptions) {
     }
     return stmt
   }
+  const noEntries = Buffer.alloc(0)
   /** The entries of the buckets a set of probes reaches, in one blob (one query: one consistent snapshot under WAL). */
-  function probedBuckets(probes: readonly FingerprintChunkProbe[], algorithm: string): Buffer[] {
+  function probedBuckets(probes: readonly FingerprintChunkProbe[], algorithm: string): Buffer {
     const no = algorithmNo(algorithm, false)
-    if (no === undefined) return []
+    if (no === undefined) return noEntries
     const keys: number[] = []
     for (const { chunkNo, values } of probes) {
       if (!Number.isInteger(chunkNo) || chunkNo < 0 || chunkNo >= fingerprintChunkCount) continue
       // A value outside 16 bits matches nothing (and must not reach a neighbouring chunk's key).
       for (const v of values) if (Number.isInteger(v) && v >= 0 && v <= 0xffff) keys.push(bucketKey(no, chunkNo, v))
     }
-    if (keys.length === 0) return []
-    const all = bucketQuery(keys.length).get(...keys) as Buffer | null
-    return all ? [all] : []
+    if (keys.length === 0) return noEntries
+    // NULL when no probed bucket exists.
+    return (bucketQuery(keys.length).get(...keys) as Buffer | null) ?? noEntries
   }
 
   /**
